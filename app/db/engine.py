@@ -1,0 +1,93 @@
+"""Engine and session configuration (advanced-alchemy) for the ``DB`` binding.
+
+SQLite is the embedded default; PostgreSQL (asyncpg) serves deployments with many workers.
+On SQLite every connection enforces foreign keys (as D1 does), uses WAL and waits on locks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.config import Settings
+from app.db.models import Base
+
+__all__ = ("create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config")
+
+VERSION_TABLE = "alembic_versions"
+
+
+def ensure_sqlite_directory(url: str | URL) -> None:
+    """Create the directory of a SQLite file so that the first ``upgrade`` can create the file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    """Run the per-connection pragmas on every new SQLite connection."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        finally:
+            cursor.close()
+
+
+def _engine_kwargs(settings: Settings) -> dict[str, Any]:
+    if settings.is_sqlite:
+        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}}
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """A standalone engine for the ``DB`` binding (scripts and tests; the app uses the plugin's)."""
+    if settings.db.url is None:
+        msg = f"the DB binding is absent ({settings.db.source})"
+        raise RuntimeError(msg)
+    ensure_sqlite_directory(settings.db.url)
+    engine = create_async_engine(
+        settings.db.url, echo=settings.db_echo, hide_parameters=True, **_engine_kwargs(settings)
+    )
+    if settings.is_sqlite:
+        install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
+    return engine
+
+
+def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """advanced-alchemy's config: the engine, sessions, and the Alembic integration (``litestar database``)."""
+    engine = create_engine(settings)
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        metadata=Base.metadata,
+        session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=False),
+        engine_config=EngineConfig(),
+        # Sessions are opened and committed per request by app.api.dependencies.provide_db.
+        session_dependency_key="db_session",
+        create_all=False,
+        enable_touch_updated_timestamp_listener=False,
+        enable_file_object_listener=False,
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(settings.migrations_dir),
+            script_config="",
+            version_table_name=VERSION_TABLE,
+            render_as_batch=True,
+            compare_type=True,
+            user_module_prefix=None,
+        ),
+    )

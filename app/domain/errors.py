@@ -1,0 +1,99 @@
+"""Typed errors raised by repositories and rules; mapped to HTTP in one place (``app.api.errors``).
+
+Each error carries a stable machine-readable ``code`` (part of the API contract) and a
+human-readable ``detail`` that is safe to show to the caller (never a secret, never internals).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = (
+    "AuthenticationError",
+    "BindingUnavailableError",
+    "ConflictError",
+    "DomainError",
+    "ExpiredError",
+    "InvalidInputError",
+    "InvalidStateError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+)
+
+
+class DomainError(Exception):
+    """Base of every expected, typed failure."""
+
+    default_code: ClassVar[str] = "error"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.default_code
+
+
+class NotFoundError(DomainError):
+    """The resource does not exist, or the caller may not know that it exists."""
+
+    default_code = "not_found"
+
+
+class ConflictError(DomainError):
+    """The request conflicts with existing data (a duplicate, a last owner, ...)."""
+
+    default_code = "conflict"
+
+
+class InvalidStateError(ConflictError):
+    """The resource is in a state that does not allow this transition."""
+
+    default_code = "invalid_state"
+
+
+class ExpiredError(DomainError):
+    """The resource existed but has expired (an invitation past its expiry)."""
+
+    default_code = "expired"
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is known but not allowed to do this."""
+
+    default_code = "forbidden"
+
+
+class AuthenticationError(DomainError):
+    """The caller is not (or no longer) authenticated."""
+
+    default_code = "unauthenticated"
+
+
+class InvalidInputError(DomainError):
+    """A value passed the request schema but breaks a rule; ``field`` names it (camelCase)."""
+
+    default_code = "invalid_input"
+
+    def __init__(self, detail: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.field = field
+
+
+class RateLimitedError(DomainError):
+    """Too many attempts; try again after ``retry_after`` seconds."""
+
+    default_code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
+class BindingUnavailableError(DomainError):
+    """A binding the request needs (``DB`` or ``STORAGE``) is absent or unreachable."""
+
+    default_code = "binding_unavailable"
+
+    def __init__(self, binding: str, *, reason: str = "absent or unreachable") -> None:
+        super().__init__(f"The {binding} binding is unavailable ({reason}).")
+        self.binding = binding
