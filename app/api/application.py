@@ -1,0 +1,57 @@
+"""The Litestar application factory: settings → bindings → plugins → routes → error handling."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins import PluginProtocol
+
+from app.api.dependencies import DATABASE_STATE_KEY, provide_db
+from app.api.errors import exception_handlers
+from app.api.health import HealthController
+from app.bindings import BindingMonitor, open_store
+from app.config import Settings, get_settings
+from app.db.engine import sqlalchemy_config
+
+__all__ = ("create_app",)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    settings.check()
+
+    monitor = BindingMonitor()
+    monitor.register(settings.db)
+    monitor.register(settings.storage)
+
+    database = sqlalchemy_config(settings) if settings.db.present else None
+    plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
+    store = open_store(settings.storage) if settings.storage.present else None
+
+    return Litestar(
+        route_handlers=[HealthController],
+        plugins=plugins,
+        dependencies={"db": Provide(provide_db)},
+        exception_handlers=exception_handlers,
+        state=State({"bindings": monitor, DATABASE_STATE_KEY: database, "storage": store, "settings": settings}),
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        request_max_body_size=settings.max_request_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        openapi_config=OpenAPIConfig(
+            title="SaaS data API",
+            version="0.1.0",
+            description="Better Auth schema, organizations and teams over REST. Errors are RFC 9457 problem details.",
+            path="/docs",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

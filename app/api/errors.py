@@ -1,0 +1,197 @@
+"""The one place where errors become HTTP responses: RFC 9457 problem details with a stable ``code``.
+
+Typed domain errors map by class; Litestar's own HTTP errors keep their status; database
+connectivity failures name the ``DB`` binding; anything else is a generic 500 with no internals
+(the traceback goes to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from app.bindings import BindingMonitor
+from app.config import DB_BINDING
+from app.domain.errors import (
+    AuthenticationError,
+    BindingUnavailableError,
+    ConflictError,
+    DomainError,
+    ExpiredError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from app.domain.schemas import FieldError, ProblemDetails
+
+__all__ = ("PROBLEM_MEDIA_TYPE", "exception_handlers", "problem_response")
+
+logger = logging.getLogger("app.api.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    ExpiredError: 410,
+    PermissionDeniedError: 403,
+    AuthenticationError: 401,
+    InvalidInputError: 422,
+    RateLimitedError: 429,
+    BindingUnavailableError: 500,
+}
+
+HTTP_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+_MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+
+
+def _status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    binding: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    body = ProblemDetails(
+        type="about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        code=code,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+        binding=binding,
+    )
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _monitor(request: Request[Any, Any, Any]) -> BindingMonitor | None:
+    monitor = request.app.state.get("bindings")
+    return monitor if isinstance(monitor, BindingMonitor) else None
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    status = _status_of(exc)
+    errors = None
+    headers = None
+    binding = None
+    if isinstance(exc, InvalidInputError):
+        errors = [FieldError(field=exc.field, message=exc.detail)]
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, BindingUnavailableError):
+        binding = exc.binding
+    return problem_response(
+        request, status=status, code=exc.code, detail=exc.detail, errors=errors, binding=binding, headers=headers
+    )
+
+
+def _field_errors(exc: ValidationException) -> list[FieldError]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors: list[FieldError] = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        key = item.get("key")
+        if not key:
+            match = _MSGSPEC_PATH.search(message)
+            key = match.group(1) if match else None
+        if key:
+            errors.append(FieldError(field=str(key), message=message, source=str(item.get("source") or "body")))
+    return errors
+
+
+def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors = _field_errors(exc)
+    if not errors:
+        detail = str(exc.detail) if exc.detail else "The request could not be parsed."
+        return problem_response(request, status=400, code="bad_request", detail=detail)
+    names = ", ".join(sorted({e.field for e in errors}))
+    return problem_response(
+        request, status=422, code="validation_failed", detail=f"Invalid value for: {names}.", errors=errors
+    )
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    detail = str(exc.detail) if exc.detail else HTTPStatus(status).phrase
+    return problem_response(
+        request, status=status, code=HTTP_CODES.get(status, "http_error"), detail=detail, headers=exc.headers
+    )
+
+
+def is_connectivity_error(exc: BaseException) -> bool:
+    """True when the database could not be reached (down, refused, dropped connection, pool exhausted)."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if not is_connectivity_error(exc):
+        return handle_unexpected(request, exc)
+    monitor = _monitor(request)
+    if monitor is not None:
+        monitor.mark_down(DB_BINDING, type(exc).__name__)
+    return handle_domain_error(request, BindingUnavailableError(DB_BINDING, reason="unreachable"))
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    logger.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+    return problem_response(
+        request, status=500, code="internal_error", detail="An unexpected error occurred. It has been logged."
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    DomainError: handle_domain_error,
+    ValidationException: handle_validation_error,
+    HTTPException: handle_http_exception,
+    DBAPIError: handle_database_error,
+    DisconnectionError: handle_database_error,
+    PoolTimeoutError: handle_database_error,
+    ConnectionError: handle_database_error,
+    Exception: handle_unexpected,
+}
