@@ -1,0 +1,68 @@
+"""Test fixtures: every database test runs on SQLite *and* PostgreSQL (real servers, real files).
+
+``TEST_DATABASES`` selects the backends (default ``sqlite,postgres``). PostgreSQL is expected at
+``TEST_POSTGRES_URL`` (default 127.0.0.1:5432, user postgres); each run creates a uniquely named
+database and drops it at the end. An unreachable PostgreSQL fails the run: it is never skipped
+silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db import migrations
+from app.db.engine import create_engine
+from app.db.models import Base
+from tests.helpers import BACKENDS, make_settings, new_database_url, pg_admin
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory() -> Iterator[list[str]]:
+    """Names of the databases this run created; all are dropped at the end."""
+    created: list[str] = []
+    yield created
+    for name in created:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(backend: str, tmp_path_factory: pytest.TempPathFactory, pg_database_factory: list[str]) -> str:
+    """One database per backend for the whole run, migrated to head by the real revisions."""
+    url = new_database_url(backend, tmp_path_factory.mktemp(backend), pg_database_factory)
+    migrations.upgrade(make_settings(url, None))
+    return url
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path) -> Settings:
+    return make_settings(migrated_url, tmp_path / "storage")
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on the migrated database; every table is emptied after the test."""
+    engine = create_engine(settings)
+    try:
+        yield engine
+    finally:
+        async with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(delete(table))
+        await engine.dispose()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
