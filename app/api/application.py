@@ -12,6 +12,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
 
+from app.api.auth import AUTH_DEPENDENCIES
+from app.api.controllers.admin import AdminController, ImpersonationController
+from app.api.controllers.auth import AuthController
+from app.api.controllers.me import MeController
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
@@ -35,9 +39,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     store = open_store(settings.storage) if settings.storage.present else None
 
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            MeController,
+            AdminController,
+            ImpersonationController,
+        ],
         plugins=plugins,
-        dependencies={"db": Provide(provide_db)},
+        dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
         exception_handlers=exception_handlers,
         state=State({"bindings": monitor, DATABASE_STATE_KEY: database, "storage": store, "settings": settings}),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,

@@ -6,12 +6,13 @@ from collections.abc import AsyncGenerator
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import DB_BINDING
 from app.domain.errors import BindingUnavailableError
 
-__all__ = ("DATABASE_STATE_KEY", "provide_db")
+__all__ = ("DATABASE_STATE_KEY", "DB", "provide_db")
 
 DATABASE_STATE_KEY = "database"
 """App-state key of the advanced-alchemy config of the ``DB`` binding (absent: ``None``)."""
@@ -33,3 +34,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
             raise
         if session.in_transaction():
             await session.commit()
+
+
+DB = NamedDependency[AsyncSession]
+"""Handler parameter type of the request's database session (``db``)."""

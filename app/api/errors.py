@@ -32,7 +32,7 @@ from app.domain.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
-from app.domain.schemas import FieldError, ProblemDetails
+from app.domain.schemas.base import FieldError, ProblemDetails
 
 __all__ = ("PROBLEM_MEDIA_TYPE", "exception_handlers", "problem_response")
 
@@ -67,6 +67,7 @@ HTTP_CODES: dict[int, str] = {
 }
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+_MSGSPEC_MISSING = re.compile(r"(?:missing required|contains unknown) field `([A-Za-z0-9_]+)`")
 
 
 def _status_of(exc: DomainError) -> int:
@@ -133,12 +134,20 @@ def _field_errors(exc: ValidationException) -> list[FieldError]:
             continue
         message = str(item.get("message", "invalid value"))
         key = item.get("key")
-        if not key:
-            match = _MSGSPEC_PATH.search(message)
+        if not key or (key in ("data", "body") and item.get("source") == "body"):
+            # msgspec names the field in its message: "... - at `$.email`" / "missing required field `name`"
+            match = _MSGSPEC_PATH.search(message) or _MSGSPEC_MISSING.search(message)
             key = match.group(1) if match else None
         if key:
-            errors.append(FieldError(field=str(key), message=message, source=str(item.get("source") or "body")))
+            source = str(item.get("source") or "body").rsplit(".", 1)[-1].lower()  # "ParamType.QUERY" -> "query"
+            field = str(key) if source == "body" else _camel(str(key))  # parameters are camelCase on the wire
+            errors.append(FieldError(field=field, message=message, source=source))
     return errors
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:

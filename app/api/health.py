@@ -9,7 +9,7 @@ from litestar.openapi import ResponseSpec
 from app.api.dependencies import DATABASE_STATE_KEY
 from app.bindings import BindingMonitor, probe_db, probe_storage
 from app.config import DB_BINDING, STORAGE_BINDING
-from app.domain.schemas import BindingReport, Health, Readiness
+from app.domain.schemas.base import BindingReport, Health, Readiness
 
 __all__ = ("HealthController",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.openapi import ResponseSpec
 
-from app.domain.schemas import ProblemDetails
+from app.domain.schemas.base import ProblemDetails
 
 __all__ = ("problems",)
 

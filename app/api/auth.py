@@ -1,0 +1,109 @@
+"""Who is calling: the session behind ``Authorization: Bearer <token>`` or Better Auth's signed cookie.
+
+Permission checks ("guards") are dependencies too, so they share the request's database session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE, sign_session_token, unsign_session_cookie
+from app.domain.enums import UserRole
+from app.domain.errors import AuthenticationError, PermissionDeniedError
+from app.domain.rules import user_has_role
+from app.repositories.auth import Authenticated, ClientInfo, authenticate
+
+__all__ = (
+    "AUTH_DEPENDENCIES",
+    "Admin",
+    "Auth",
+    "clear_session_cookie",
+    "client_info",
+    "provide_admin",
+    "provide_auth",
+    "session_token",
+    "set_session_cookie",
+)
+
+MAX_TOKEN_LENGTH = 256
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def session_token(request: Request[Any, Any, Any]) -> str | None:
+    """The bearer token, else the token inside a correctly signed Better Auth session cookie."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationError("Use 'Authorization: Bearer <session token>'.", code="invalid_authorization")
+        return token
+    for name in (SECURE_SESSION_COOKIE, SESSION_COOKIE):
+        value = request.cookies.get(name)
+        if value:
+            return unsign_session_cookie(value, _settings(request).secret)
+    return None
+
+
+async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Authenticated:
+    token = session_token(request)
+    if token is None:
+        raise AuthenticationError("Sign in first.", code="unauthenticated")
+    return await authenticate(db, token)
+
+
+async def provide_admin(auth: NamedDependency[Authenticated]) -> Authenticated:
+    """The caller, who must hold the global ``admin`` role."""
+    if not user_has_role(auth.user.role, UserRole.ADMIN):
+        raise PermissionDeniedError("Admins only.", code="admin_required")
+    return auth
+
+
+AUTH_DEPENDENCIES = {"auth": Provide(provide_auth), "admin": Provide(provide_admin)}
+
+Auth = NamedDependency[Authenticated]
+"""Handler parameter type of the signed-in caller (``auth``): 401 without a live session."""
+Admin = NamedDependency[Authenticated]
+"""Handler parameter type of a signed-in global admin (``admin``): 401/403 otherwise."""
+
+
+def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
+    return ClientInfo(
+        ip_address=request.client.host if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:512] or None,
+    )
+
+
+def _cookie_name(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.is_production else SESSION_COOKIE
+
+
+def set_session_cookie(request: Request[Any, Any, Any], response: Response[Any], auth: Authenticated) -> None:
+    """Set Better Auth's signed session cookie, so browsers (and a Better Auth server) share the session."""
+    settings = _settings(request)
+    max_age = int((auth.session.expires_at - auth.session.created_at).total_seconds())
+    response.set_cookie(
+        Cookie(
+            key=_cookie_name(settings),
+            value=sign_session_token(auth.session.token, settings.secret),
+            path="/",
+            max_age=max(max_age, 0),
+            httponly=True,
+            samesite="lax",
+            secure=settings.is_production,
+        )
+    )
+
+
+def clear_session_cookie(request: Request[Any, Any, Any], response: Response[Any]) -> None:
+    response.delete_cookie(_cookie_name(_settings(request)), path="/")

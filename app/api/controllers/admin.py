@@ -1,0 +1,222 @@
+"""Global administration of users (``user.role = "admin"``): list, create, update, ban, sessions, impersonation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from app.api.auth import Admin, Auth, client_info
+from app.api.dependencies import DB
+from app.api.mappers import page_out, session_out, user_out
+from app.api.openapi import problems
+from app.api.params import Cursor, Id, Limit
+from app.domain.enums import SortDirection, UserRole
+from app.domain.errors import InvalidStateError
+from app.domain.schemas.base import Page
+from app.domain.schemas.users import (
+    AdminUserCreate,
+    AdminUserUpdate,
+    AuthResult,
+    BanIn,
+    RevokedCount,
+    SessionOut,
+    UserOut,
+)
+from app.repositories import auth as auth_repo
+from app.repositories import sessions as session_repo
+from app.repositories import users as user_repo
+from app.repositories.auth import Authenticated
+
+__all__ = ("AdminController", "ImpersonationController")
+
+
+def _auth_result(auth: Authenticated) -> AuthResult:
+    return AuthResult(token=auth.session.token, user=user_out(auth.user), session=session_out(auth.session))
+
+
+class AdminController(Controller):
+    """Every route needs the ``admin`` dependency: non-admins get 403, anonymous callers 401."""
+
+    path = "/api/admin/users"
+    tags = ["admin"]
+
+    @get(
+        "/",
+        operation_id="adminListUsers",
+        summary="Users, searchable by name/email, filterable by role and ban state, sortable",
+        responses=problems(401, 403, 422),
+    )
+    async def list_users(
+        self,
+        db: DB,
+        admin: Admin,
+        search: Annotated[str | None, QueryParameter(max_length=200, description="Part of a name or email")] = None,
+        role: FromQuery[UserRole | None] = None,
+        banned: FromQuery[bool | None] = None,
+        sort_by: Annotated[str, QueryParameter(name="sortBy", description="createdAt, name or email")] = "createdAt",
+        sort_direction: Annotated[SortDirection, QueryParameter(name="sortDirection")] = SortDirection.DESC,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Page[UserOut]:
+        page = await user_repo.list_users(
+            db,
+            search=search,
+            role=role,
+            banned=banned,
+            sort_by=sort_by,
+            direction=sort_direction,
+            limit=limit,
+            cursor=cursor,
+        )
+        return page_out(page, user_out)
+
+    @post(
+        "/",
+        operation_id="adminCreateUser",
+        summary="Create a user with a password and a role",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 409, 422),
+    )
+    async def create_user(self, db: DB, admin: Admin, data: JSONBody[AdminUserCreate]) -> UserOut:
+        user = await user_repo.create_user(
+            db,
+            name=data.name,
+            email=data.email,
+            password_hash=await auth_repo.hash_off_loop(data.password),
+            role=data.role,
+            email_verified=data.email_verified,
+        )
+        return user_out(user)
+
+    @get("/{user_id:str}", operation_id="adminGetUser", summary="One user", responses=problems(401, 403, 404))
+    async def get_user(self, db: DB, admin: Admin, user_id: Id) -> UserOut:
+        return user_out(await user_repo.get_user(db, user_id))
+
+    @patch(
+        "/{user_id:str}",
+        operation_id="adminUpdateUser",
+        summary="Update a user's name, email, role or verification",
+        responses=problems(401, 403, 404, 409, 422),
+    )
+    async def update_user(
+        self,
+        db: DB,
+        admin: Admin,
+        user_id: Id,
+        data: JSONBody[AdminUserUpdate],
+    ) -> UserOut:
+        return user_out(await user_repo.update_user(db, user_id, data))
+
+    @delete(
+        "/{user_id:str}",
+        operation_id="adminDeleteUser",
+        summary="Delete a user and everything that belongs to them",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404, 409),
+    )
+    async def delete_user(self, db: DB, admin: Admin, user_id: Id) -> None:
+        if user_id == admin.user.id:
+            raise InvalidStateError("You cannot delete yourself.", code="cannot_delete_self")
+        await user_repo.delete_user(db, user_id)
+
+    @post(
+        "/{user_id:str}/ban",
+        operation_id="adminBanUser",
+        summary="Ban a user (reason, optional expiry) and end their sessions",
+        status_code=200,
+        responses=problems(401, 403, 404, 409, 422),
+    )
+    async def ban_user(
+        self,
+        db: DB,
+        admin: Admin,
+        user_id: Id,
+        data: JSONBody[BanIn],
+    ) -> UserOut:
+        if user_id == admin.user.id:
+            raise InvalidStateError("You cannot ban yourself.", code="cannot_ban_self")
+        user, _revoked = await user_repo.ban_user(db, user_id, reason=data.reason, expires_at=data.expires_at)
+        return user_out(user)
+
+    @post(
+        "/{user_id:str}/unban",
+        operation_id="adminUnbanUser",
+        summary="Lift a user's ban",
+        status_code=200,
+        responses=problems(401, 403, 404),
+    )
+    async def unban_user(self, db: DB, admin: Admin, user_id: Id) -> UserOut:
+        return user_out(await user_repo.unban_user(db, user_id))
+
+    @get(
+        "/{user_id:str}/sessions",
+        operation_id="adminListUserSessions",
+        summary="A user's sessions, newest first",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def list_sessions(
+        self,
+        db: DB,
+        admin: Admin,
+        user_id: Id,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Page[SessionOut]:
+        await user_repo.get_user(db, user_id)
+        page = await session_repo.list_user_sessions(db, user_id, limit=limit, cursor=cursor)
+        return page_out(page, session_out)
+
+    @delete(
+        "/{user_id:str}/sessions/{session_id:str}",
+        operation_id="adminRevokeUserSession",
+        summary="End one of a user's sessions",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404),
+    )
+    async def revoke_session(self, db: DB, admin: Admin, user_id: Id, session_id: Id) -> None:
+        await session_repo.delete_session(db, user_id, session_id)
+
+    @post(
+        "/{user_id:str}/sessions/revoke-all",
+        operation_id="adminRevokeUserSessions",
+        summary="End all of a user's sessions",
+        status_code=200,
+        responses=problems(401, 403, 404),
+    )
+    async def revoke_all_sessions(self, db: DB, admin: Admin, user_id: Id) -> RevokedCount:
+        await user_repo.get_user(db, user_id)
+        return RevokedCount(revoked=await session_repo.delete_user_sessions(db, user_id))
+
+    @post(
+        "/{user_id:str}/impersonate",
+        operation_id="adminImpersonateUser",
+        summary="Open a 1-hour session as this (non-admin) user",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 404, 409),
+    )
+    async def impersonate(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        admin: Admin,
+        user_id: Id,
+    ) -> AuthResult:
+        return _auth_result(await auth_repo.impersonate(db, admin, user_id, client_info(request)))
+
+
+class ImpersonationController(Controller):
+    path = "/api/admin/impersonation"
+    tags = ["admin"]
+
+    @post(
+        "/stop",
+        operation_id="adminStopImpersonating",
+        summary="End this impersonation session and get a new session as the admin",
+        status_code=200,
+        responses=problems(401, 403, 409),
+    )
+    async def stop(self, request: Request[Any, Any, Any], db: DB, auth: Auth) -> AuthResult:
+        return _auth_result(await auth_repo.stop_impersonating(db, auth, client_info(request)))

@@ -1,0 +1,74 @@
+"""Rules shared with Better Auth: session lifetimes, email and locale forms, ban state."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+__all__ = (
+    "IMPERSONATION_LIFETIME",
+    "SESSION_LIFETIME",
+    "SESSION_UPDATE_AGE",
+    "SHORT_SESSION_LIFETIME",
+    "is_ban_active",
+    "is_valid_locale",
+    "normalize_email",
+    "session_needs_refresh",
+    "user_has_role",
+)
+
+SESSION_LIFETIME = timedelta(days=7)
+"""Better Auth ``session.expiresIn`` default (remember me)."""
+SHORT_SESSION_LIFETIME = timedelta(days=1)
+"""Better Auth's lifetime for ``rememberMe: false``."""
+SESSION_UPDATE_AGE = timedelta(days=1)
+"""Better Auth ``session.updateAge``: a session is slid forward at most this often."""
+IMPERSONATION_LIFETIME = timedelta(hours=1)
+INVITATION_LIFETIME = timedelta(hours=48)
+SESSION_TOKEN_LENGTH = 32
+
+# BCP 47 language tag (RFC 5646) without the rarely used grandfathered forms.
+_BCP47 = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"  # language (+ extlang)
+    r"(?:-[A-Za-z]{4})?"  # script
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions
+    r"(?:-x(?:-[A-Za-z0-9]{1,8})+)?$"  # private use
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(email: str) -> str:
+    """Better Auth stores and looks up emails lower-cased."""
+    return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 254 and _EMAIL.match(email) is not None
+
+
+def is_valid_locale(tag: str) -> bool:
+    """A well-formed BCP 47 language tag such as ``en``, ``pt-BR`` or ``zh-Hant-TW``."""
+    return len(tag) <= 64 and _BCP47.match(tag) is not None
+
+
+def is_ban_active(banned: bool | None, ban_expires: datetime | None, now: datetime) -> bool:
+    """A ban applies until ``banExpires`` (no expiry: for ever)."""
+    return bool(banned) and (ban_expires is None or ban_expires > now)
+
+
+def user_has_role(stored: str | None, role: str) -> bool:
+    """Better Auth stores several roles comma-separated (``"admin,user"``)."""
+    return stored is not None and role in {part.strip() for part in stored.split(",")}
+
+
+def session_needs_refresh(expires_at: datetime, updated_at: datetime, now: datetime) -> bool:
+    """Better Auth's sliding rule, applied to sessions issued with the long lifetime only.
+
+    A session is slid (``expiresAt = now + 7 days``) once ``expiresAt - 7 days + 1 day <= now``.
+    Short ("don't remember me") and impersonation sessions keep their expiry: they are recognised
+    by a lifetime, counted from their last update, no longer than a day.
+    """
+    long_lived = expires_at - updated_at > SHORT_SESSION_LIFETIME + timedelta(minutes=1)
+    return long_lived and expires_at - SESSION_LIFETIME + SESSION_UPDATE_AGE <= now

@@ -1,0 +1,1 @@
+"""msgspec structs of the API (camelCase JSON), grouped by area."""

@@ -1,0 +1,191 @@
+"""Email/password authentication with Better Auth-compatible rows: sign-up, sign-in, session checks.
+
+Password hashing (scrypt, ~50 ms of CPU by design) runs on a worker thread so the event loop keeps
+serving. An unknown email costs the same scrypt as a wrong password (a dummy hash is verified).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import User, UserSession
+from app.db.types import utcnow
+from app.domain.enums import UserRole
+from app.domain.errors import AuthenticationError, InvalidInputError, InvalidStateError, PermissionDeniedError
+from app.domain.passwords import dummy_hash, hash_password, verify_password
+from app.domain.rules import (
+    IMPERSONATION_LIFETIME,
+    SESSION_LIFETIME,
+    SHORT_SESSION_LIFETIME,
+    is_ban_active,
+    user_has_role,
+)
+from app.repositories import sessions as session_repo
+from app.repositories.accounts import get_credential_account
+from app.repositories.users import create_user, find_user_by_email, get_user
+
+__all__ = (
+    "Authenticated",
+    "ClientInfo",
+    "authenticate",
+    "change_password",
+    "impersonate",
+    "sign_in",
+    "sign_up",
+    "stop_impersonating",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """What a new session records about the client."""
+
+    ip_address: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    user: User
+    session: UserSession
+
+
+async def hash_off_loop(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_off_loop(stored: str, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, stored, password)
+
+
+def _lifetime(remember_me: bool) -> timedelta:
+    """Better Auth: 7 days with "remember me", 1 day without."""
+    return SESSION_LIFETIME if remember_me else SHORT_SESSION_LIFETIME
+
+
+async def sign_up(
+    db: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    remember_me: bool = True,
+    image: str | None = None,
+    preferred_locale: str | None = None,
+) -> Authenticated:
+    """A new user (role ``user``) with a credential account, signed in."""
+    password_hash = await hash_off_loop(password)
+    user = await create_user(
+        db,
+        name=name,
+        email=email,
+        password_hash=password_hash,
+        image=image,
+        preferred_locale=preferred_locale,
+    )
+    session = await session_repo.create_session(
+        db,
+        user_id=user.id,
+        lifetime=_lifetime(remember_me),
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+    )
+    return Authenticated(user=user, session=session)
+
+
+async def sign_in(
+    db: AsyncSession, *, email: str, password: str, client: ClientInfo, remember_me: bool = True
+) -> Authenticated:
+    """Check the password (same cost and answer for an unknown email), the ban, then open a session."""
+    user = await find_user_by_email(db, email)
+    account = await get_credential_account(db, user.id) if user is not None else None
+    stored = account.password if account is not None and account.password else None
+    valid = await verify_off_loop(stored or dummy_hash(), password)
+    if user is None or stored is None or not valid:
+        raise AuthenticationError("Invalid email or password.", code="invalid_credentials")
+    now = utcnow()
+    if is_ban_active(user.banned, user.ban_expires, now):
+        raise PermissionDeniedError("This account is banned.", code="user_banned")
+    if user.banned:  # the ban has expired: it lifts itself on the next sign-in, as in Better Auth
+        user.banned, user.ban_reason, user.ban_expires = False, None, None
+    await session_repo.delete_expired_sessions(db, user.id, now)
+    session = await session_repo.create_session(
+        db,
+        user_id=user.id,
+        lifetime=_lifetime(remember_me),
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+    )
+    return Authenticated(user=user, session=session)
+
+
+async def authenticate(db: AsyncSession, token: str) -> Authenticated:
+    """The live session behind a token: expired ones are refused, banned users too; the expiry slides.
+
+    An expired row is left in place (this request rolls back); sign-in purges the user's expired rows.
+    """
+    found = await session_repo.find_session_by_token(db, token)
+    if found is None:
+        raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
+    session, user = found
+    now = utcnow()
+    if session.expires_at <= now:
+        raise AuthenticationError("The session has expired.", code="session_expired")
+    if is_ban_active(user.banned, user.ban_expires, now):
+        raise PermissionDeniedError("This account is banned.", code="user_banned")
+    await session_repo.refresh_session(db, session, now)
+    return Authenticated(user=user, session=session)
+
+
+async def change_password(
+    db: AsyncSession, auth: Authenticated, *, current_password: str, new_password: str, revoke_other_sessions: bool
+) -> int:
+    """Replace the password after checking the current one; returns how many other sessions ended."""
+    account = await get_credential_account(db, auth.user.id)
+    if account is None or not account.password:
+        raise InvalidStateError("This account has no password to change.", code="no_password")
+    if not await verify_off_loop(account.password, current_password):
+        raise InvalidInputError("The current password is wrong.", field="currentPassword", code="invalid_password")
+    account.password = await hash_off_loop(new_password)
+    await db.flush()
+    if revoke_other_sessions:
+        return await session_repo.delete_other_sessions(db, auth.user.id, auth.session.id)
+    return 0
+
+
+async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, client: ClientInfo) -> Authenticated:
+    """A 1-hour session as another (non-admin) user, marked ``impersonatedBy`` the admin."""
+    target = await get_user(db, user_id)
+    if user_has_role(target.role, UserRole.ADMIN):
+        raise PermissionDeniedError("Admins cannot be impersonated.", code="cannot_impersonate_admin")
+    if target.id == admin.user.id:
+        raise InvalidStateError("You cannot impersonate yourself.", code="cannot_impersonate_self")
+    session = await session_repo.create_session(
+        db,
+        user_id=target.id,
+        lifetime=IMPERSONATION_LIFETIME,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+        impersonated_by=admin.user.id,
+    )
+    return Authenticated(user=target, session=session)
+
+
+async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: ClientInfo) -> Authenticated:
+    """End an impersonation session and sign the admin back in (a new session of the admin's)."""
+    admin_id = auth.session.impersonated_by
+    if admin_id is None:
+        raise InvalidStateError("This session is not an impersonation.", code="not_impersonating")
+    await db.delete(auth.session)
+    admin = await get_user(db, admin_id)
+    if not user_has_role(admin.role, UserRole.ADMIN) or is_ban_active(admin.banned, admin.ban_expires, utcnow()):
+        raise PermissionDeniedError("The impersonating admin can no longer sign in.", code="forbidden")
+    session = await session_repo.create_session(
+        db, user_id=admin.id, lifetime=SESSION_LIFETIME, ip_address=client.ip_address, user_agent=client.user_agent
+    )
+    return Authenticated(user=admin, session=session)

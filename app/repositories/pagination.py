@@ -1,0 +1,108 @@
+"""Keyset (cursor) pagination: every page costs the same, however deep.
+
+A list is ordered by one sort column plus the primary key as tie-breaker; the cursor is the
+(sort value, id) of the last row served, opaque to clients (URL-safe base64 of JSON).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.db.types import from_epoch_ms, to_epoch_ms
+from app.domain.enums import SortDirection
+from app.domain.errors import InvalidInputError
+
+__all__ = ("DEFAULT_LIMIT", "MAX_LIMIT", "Keyset", "PageResult", "paginate")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """The order of a list: ``sort`` then ``id``, both ascending or both descending."""
+
+    sort: InstrumentedAttribute[Any]
+    id: InstrumentedAttribute[str]
+    direction: SortDirection = SortDirection.ASC
+
+    def encode(self, row: Any) -> str:
+        value = getattr(row, self.sort.key)
+        wire = {"d": to_epoch_ms(value)} if isinstance(value, datetime) else value
+        raw = msgspec.json.encode([wire, getattr(row, self.id.key)])
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> tuple[Any, str]:
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            value, last_id = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode()))
+        except (binascii.Error, msgspec.DecodeError, ValueError, TypeError) as exc:
+            raise InvalidInputError("Not a cursor returned by this list.", field="cursor") from exc
+        if isinstance(value, dict) and isinstance(value.get("d"), int):
+            value = from_epoch_ms(value["d"])
+        if not isinstance(last_id, str) or not isinstance(value, str | int | datetime):
+            raise InvalidInputError("Not a cursor returned by this list.", field="cursor")
+        return value, last_id
+
+    def order_by(self) -> tuple[Any, Any]:
+        if self.direction is SortDirection.DESC:
+            return self.sort.desc(), self.id.desc()
+        return self.sort.asc(), self.id.asc()
+
+    def after(self, cursor: str) -> Any:
+        value, last_id = self.decode(cursor)
+        key = tuple_(self.sort, self.id)
+        # A plain tuple on the right: each value is bound with its column's type (epoch ms on SQLite).
+        bound = (value, last_id)
+        return key < bound if self.direction is SortDirection.DESC else key > bound
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise InvalidInputError(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+    return limit
+
+
+async def paginate(
+    db: AsyncSession,
+    statement: Select[T],
+    keyset: Keyset,
+    *,
+    limit: int | None,
+    cursor: str | None,
+    with_total: bool = True,
+) -> PageResult[T]:
+    """One page of ``statement`` (a select of one entity, already filtered) in keyset order.
+
+    ``total`` counts the filtered rows (one indexed count; skip it with ``with_total=False``).
+    """
+    size = clamp_limit(limit)
+    total = None
+    if with_total:
+        total = (await db.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
+    page = statement.order_by(*keyset.order_by()).limit(size + 1)
+    if cursor:
+        page = page.where(keyset.after(cursor))
+    rows = list((await db.execute(page)).scalars().all())
+    next_cursor = keyset.encode(rows[size - 1]) if len(rows) > size else None
+    return PageResult(items=rows[:size], next_cursor=next_cursor, total=total)

@@ -1,0 +1,185 @@
+"""Users: lookup, creation with a credential account, profile and admin changes, listing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from msgspec import UNSET
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import Account, User
+from app.db.types import utcnow
+from app.domain.enums import SortDirection, UserRole
+from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from app.domain.rules import is_valid_locale, normalize_email
+from app.domain.schemas.users import AdminUserUpdate, ProfileUpdate
+from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.sessions import delete_user_sessions
+
+__all__ = (
+    "CREDENTIAL_PROVIDER",
+    "ban_user",
+    "create_user",
+    "delete_user",
+    "find_user_by_email",
+    "get_user",
+    "list_users",
+    "unban_user",
+    "update_profile",
+    "update_user",
+)
+
+CREDENTIAL_PROVIDER = "credential"
+USER_SORTS = {"createdAt": User.created_at, "name": User.name, "email": User.email}
+
+
+async def get_user(db: AsyncSession, user_id: str) -> User:
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No such user.", code="user_not_found")
+    return user
+
+
+async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
+    return (await db.execute(select(User).where(User.email == normalize_email(email)))).scalar_one_or_none()
+
+
+async def _ensure_email_free(db: AsyncSession, email: str, *, except_user: str | None = None) -> None:
+    existing = await find_user_by_email(db, email)
+    if existing is not None and existing.id != except_user:
+        raise ConflictError("A user with this email already exists.", code="email_taken")
+
+
+async def _flush_unique(db: AsyncSession) -> None:
+    """Flush, turning a unique-email race lost to a concurrent writer into a conflict."""
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        raise ConflictError("A user with this email already exists.", code="email_taken") from exc
+
+
+def _check_locale(locale: str | None) -> None:
+    if locale is not None and not is_valid_locale(locale):
+        raise InvalidInputError("Not a BCP 47 language tag (e.g. en, pt-BR).", field="preferredLocale")
+
+
+async def create_user(
+    db: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password_hash: str | None,
+    role: UserRole = UserRole.USER,
+    email_verified: bool = False,
+    image: str | None = None,
+    preferred_locale: str | None = None,
+) -> User:
+    """A user, plus a Better Auth credential account (``accountId = user.id``) when a hash is given."""
+    _check_locale(preferred_locale)
+    email = normalize_email(email)
+    await _ensure_email_free(db, email)
+    user = User(
+        name=name.strip(),
+        email=email,
+        email_verified=email_verified,
+        role=role.value,
+        banned=False,
+        image=image,
+        preferred_locale=preferred_locale,
+    )
+    db.add(user)
+    await _flush_unique(db)
+    if password_hash is not None:
+        db.add(Account(account_id=user.id, provider_id=CREDENTIAL_PROVIDER, user_id=user.id, password=password_hash))
+        await db.flush()
+    return user
+
+
+async def update_profile(db: AsyncSession, user: User, changes: ProfileUpdate) -> User:
+    if changes.name is not UNSET:
+        user.name = changes.name.strip()
+    if changes.image is not UNSET:
+        user.image = changes.image
+    if changes.preferred_locale is not UNSET:
+        _check_locale(changes.preferred_locale)
+        user.preferred_locale = changes.preferred_locale
+    await db.flush()
+    return user
+
+
+async def update_user(db: AsyncSession, user_id: str, changes: AdminUserUpdate) -> User:
+    user = await get_user(db, user_id)
+    if changes.name is not UNSET:
+        user.name = changes.name.strip()
+    if changes.email is not UNSET:
+        email = normalize_email(changes.email)
+        await _ensure_email_free(db, email, except_user=user.id)
+        user.email = email
+    if changes.role is not UNSET:
+        user.role = changes.role.value
+    if changes.email_verified is not UNSET:
+        user.email_verified = changes.email_verified
+    await _flush_unique(db)
+    return user
+
+
+async def delete_user(db: AsyncSession, user_id: str) -> None:
+    """Delete a user; the database cascades to sessions, accounts, memberships, passkeys..."""
+    result = await db.execute(delete(User).where(User.id == user_id))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFoundError("No such user.", code="user_not_found")
+
+
+async def ban_user(
+    db: AsyncSession, user_id: str, *, reason: str | None, expires_at: datetime | None, now: datetime | None = None
+) -> tuple[User, int]:
+    """Ban a user (until ``expires_at``, or for ever) and end all their sessions; returns how many."""
+    moment = now or utcnow()
+    if expires_at is not None and expires_at <= moment:
+        raise InvalidInputError("The ban must end in the future.", field="expiresAt")
+    user = await get_user(db, user_id)
+    user.banned, user.ban_reason, user.ban_expires = True, reason, expires_at
+    await db.flush()
+    return user, await delete_user_sessions(db, user.id)
+
+
+async def unban_user(db: AsyncSession, user_id: str) -> User:
+    user = await get_user(db, user_id)
+    user.banned, user.ban_reason, user.ban_expires = False, None, None
+    await db.flush()
+    return user
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_users(
+    db: AsyncSession,
+    *,
+    search: str | None = None,
+    role: UserRole | None = None,
+    banned: bool | None = None,
+    sort_by: str = "createdAt",
+    direction: SortDirection = SortDirection.DESC,
+    limit: int | None = None,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> PageResult[User]:
+    """Users matching ``search`` (name or email, case-insensitive), role and ban state."""
+    if sort_by not in USER_SORTS:
+        raise InvalidInputError(f"sortBy must be one of {', '.join(USER_SORTS)}.", field="sortBy")
+    statement: Select[User] = select(User)
+    if search:
+        pattern = f"%{_escape_like(search.strip().lower())}%"
+        statement = statement.where(or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+    if role is not None:
+        statement = statement.where(User.role == role.value)
+    if banned is not None:
+        moment = now or utcnow()
+        active_ban = User.banned.is_(True) & (User.ban_expires.is_(None) | (User.ban_expires > moment))
+        statement = statement.where(active_ban if banned else ~active_ban)
+    keyset = Keyset(USER_SORTS[sort_by], User.id, direction)
+    return await paginate(db, statement, keyset, limit=limit, cursor=cursor)
