@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.api.application import create_app
+from app.api.dependencies import DATABASE_STATE_KEY
 from app.config import Settings
 from app.db import migrations
 from app.db.engine import create_engine
 from app.db.models import Base
-from tests.helpers import BACKENDS, make_settings, new_database_url, pg_admin
+from tests.helpers import BACKENDS, RESPONSES, http_client, make_settings, new_database_url, pg_admin
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +69,26 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         yield session
+
+
+@pytest.fixture
+async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on a fresh app over the migrated database (tables emptied after the test).
+
+    The app's lifespan is not run here (pytest-asyncio tears fixtures down in another task, which
+    anyio's cancel scopes refuse); nothing needs it, and the engine is disposed explicitly.
+    """
+    app = create_app(settings)
+    try:
+        async with http_client(app) as http:
+            yield http
+    finally:
+        await app.state[DATABASE_STATE_KEY].get_engine().dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_response() -> Iterator[None]:
+    """After the whole run: no response carried a password hash, a known secret or another user's token."""
+    yield
+    problems = RESPONSES.violations()
+    assert not problems, "secrets leaked in responses:\n" + "\n".join(problems[:20])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -99,11 +100,80 @@ def recording_logs(name: str) -> Iterator[LogRecorder]:
         logger.setLevel(previous)
 
 
+class ResponseLog:
+    """Every response the suite receives, with who asked; scanned for secrets at the end of the run."""
+
+    PASSWORD_HASH = re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str | None, str, str, str | None]] = []  # (caller, request, body, issued token)
+        self.token_owner: dict[str, str] = {}  # session token -> user id it acts for
+        self.secrets: set[str] = set()  # values that must never appear (OAuth tokens, ...)
+
+    async def record(self, response: httpx.Response) -> None:
+        await response.aread()
+        header = response.request.headers.get("authorization", "")
+        caller = header.removeprefix("Bearer ").strip() or None
+        body = response.text
+        issued = None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            data = response.json()
+            if isinstance(data, dict) and isinstance(data.get("token"), str):
+                issued = data["token"]
+                session = data.get("session") or {}
+                self.token_owner[issued] = str(session.get("impersonatedBy") or session.get("userId"))
+        self.entries.append((caller, f"{response.request.method} {response.request.url.path}", body, issued))
+
+    def violations(self) -> list[str]:
+        found: list[str] = []
+        for caller, request, body, issued in self.entries:
+            if self.PASSWORD_HASH.search(body):
+                found.append(f"{request}: a password hash")
+            found.extend(f"{request}: a secret ({value[:6]}...)" for value in self.secrets if value in body)
+            own = self.token_owner.get(caller or "")
+            for token, owner in self.token_owner.items():
+                if token in body and token not in (caller, issued) and owner != own:
+                    found.append(f"{request}: another user's session token")
+        return found
+
+
+RESPONSES = ResponseLog()
+
+
+class StatelessClient(httpx.AsyncClient):
+    """Like most API consumers, keeps no cookies between requests: a request is authenticated only
+    by what it carries itself (a bearer token, or a cookie header the test sets)."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await super().send(request, **kwargs)
+        self.cookies.clear()
+        return response
+
+
+def http_client(application: Litestar) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=cast("Any", application))
+    return StatelessClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [RESPONSES.record]}
+    )
+
+
 @asynccontextmanager
 async def api_client(settings: Settings, app: Litestar | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client on the ASGI app, with the app's lifespan running (same event loop as the test)."""
     application = app or create_app(settings)
-    async with application.lifespan():
-        transport = httpx.ASGITransport(app=cast("Any", application))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with application.lifespan(), http_client(application) as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_up(
+    client: httpx.AsyncClient, email: str, password: str = "correct horse battery", name: str = "Test User"
+) -> tuple[str, dict[str, Any]]:
+    """A new user through the API; returns (token, user)."""
+    response = await client.post("/api/auth/sign-up", json={"name": name, "email": email, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["token"], body["user"]

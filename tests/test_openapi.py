@@ -1,0 +1,53 @@
+"""The OpenAPI document: served, every operation named and its errors documented."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.helpers import ResponseLog
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+async def test_every_operation_has_a_stable_id_and_documented_errors(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    operations = [
+        (method, path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+    assert len(operations) >= 25
+    ids = [operation.get("operationId") for _, _, operation in operations]
+    assert all(ids), [f"{m} {p}" for m, p, o in operations if not o.get("operationId")]
+    assert len(ids) == len(set(ids))
+    for method, path, operation in operations:
+        if path.startswith("/health"):
+            continue
+        responses = operation["responses"]
+        assert "500" in responses, f"{method} {path}"
+        assert "application/problem+json" in responses["500"]["content"], f"{method} {path}"
+        if path.startswith(("/api/me", "/api/admin")) or path in ("/api/auth/session", "/api/auth/sign-out"):
+            assert "401" in responses, f"{method} {path} does not document 401"
+    interactive = await client.get("/docs")
+    assert interactive.status_code == 200
+
+
+def test_the_response_scan_catches_each_kind_of_leak() -> None:
+    log = ResponseLog()
+    log.token_owner = {"A" * 32: "user-a", "B" * 32: "user-b"}
+    log.secrets = {"ya29.secret-access-token"}
+    log.entries = [
+        ("A" * 32, "GET /ok", '{"id": "x"}', None),
+        ("A" * 32, "GET /own", '{"token": "' + "A" * 32 + '"}', None),
+        ("A" * 32, "GET /other", '{"token": "' + "B" * 32 + '"}', None),
+        (None, "GET /hash", '{"p": "' + "a" * 32 + ":" + "b" * 128 + '"}', None),
+        (None, "GET /oauth", '{"t": "ya29.secret-access-token"}', None),
+    ]
+    assert sorted(log.violations()) == [
+        "GET /hash: a password hash",
+        "GET /oauth: a secret (ya29.s...)",
+        "GET /other: another user's session token",
+    ]
