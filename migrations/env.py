@@ -106,12 +106,22 @@ def _rewrite_missing_reference(exc: DBAPIError) -> None:
         raise MigrationError(msg) from exc
 
 
+def _sqlite_foreign_keys(connection: Connection, enabled: bool) -> None:
+    """PRAGMA foreign_keys is a no-op inside a transaction: run it on the raw DBAPI connection,
+    outside SQLAlchemy's transaction handling."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+    finally:
+        cursor.close()
+
+
 def do_run_migrations(connection: Connection) -> None:
     is_sqlite = connection.dialect.name == "sqlite"
     if is_sqlite:
-        # PRAGMA foreign_keys is a no-op inside a transaction: end the implicit one first.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
+        if connection.in_transaction():
+            connection.commit()
+        _sqlite_foreign_keys(connection, enabled=False)
     _configure(connection=connection)
     try:
         with context.begin_transaction():
@@ -124,9 +134,9 @@ def do_run_migrations(connection: Connection) -> None:
         raise
     finally:
         if is_sqlite:
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            if connection.in_transaction():
+                connection.commit()
+            _sqlite_foreign_keys(connection, enabled=True)
 
 
 def run_migrations_offline() -> None:

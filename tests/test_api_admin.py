@@ -170,6 +170,7 @@ async def test_create_get_update_delete(client: httpx.AsyncClient, db: AsyncSess
     assert (await client.delete(f"/api/admin/users/{admin_id}", headers=bearer(admin))).status_code == 409
     assert (await client.delete(f"/api/admin/users/{user['id']}", headers=bearer(admin))).status_code == 204
     assert (await client.delete(f"/api/admin/users/{user['id']}", headers=bearer(admin))).status_code == 404
+    await db.rollback()  # end this test session's read snapshot
     assert (await db.execute(select(Account).where(Account.user_id == user["id"]))).first() is None
 
 

@@ -6,6 +6,7 @@ On SQLite every connection enforces foreign keys (as D1 does), uses WAL and wait
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.config import Settings
 from app.db.models import Base
 
-__all__ = ("create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config")
+__all__ = ("WRITE_INTENT", "create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config")
+
+WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+"""Set while serving a request (or a script) that will write.
+
+SQLite allows one writer. A deferred transaction that reads and then writes can fail at once
+with "database is locked" when another writer committed in between (the busy timeout does not
+help); ``BEGIN IMMEDIATE`` takes the write lock up front and waits its turn instead. Reads keep
+plain ``BEGIN`` and run concurrently under WAL.
+"""
 
 VERSION_TABLE = "alembic_versions"
 
@@ -35,10 +45,15 @@ def ensure_sqlite_directory(url: str | URL) -> None:
 
 
 def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    """Run the per-connection pragmas on every new SQLite connection."""
+    """Per-connection pragmas, and explicit transactions (``BEGIN`` / ``BEGIN IMMEDIATE``) on SQLite.
+
+    The driver's own implicit transactions are turned off (``isolation_level = None``) so that
+    SQLAlchemy's begin emits the statement chosen here, DDL included (transactional migrations).
+    """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -47,6 +62,10 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         finally:
             cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
 
 
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:

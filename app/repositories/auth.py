@@ -101,13 +101,20 @@ async def sign_up(
 async def sign_in(
     db: AsyncSession, *, email: str, password: str, client: ClientInfo, remember_me: bool = True
 ) -> Authenticated:
-    """Check the password (same cost and answer for an unknown email), the ban, then open a session."""
-    user = await find_user_by_email(db, email)
-    account = await get_credential_account(db, user.id) if user is not None else None
+    """Check the password (same cost and answer for an unknown email), the ban, then open a session.
+
+    The read transaction ends before the ~50 ms scrypt runs, so no lock or connection is held
+    meanwhile; the user is read again afterwards.
+    """
+    found = await find_user_by_email(db, email)
+    account = await get_credential_account(db, found.id) if found is not None else None
+    user_id = found.id if found is not None else None
     stored = account.password if account is not None and account.password else None
+    await db.rollback()  # nothing was written: release the snapshot (and SQLite's lock) before hashing
     valid = await verify_off_loop(stored or dummy_hash(), password)
-    if user is None or stored is None or not valid:
+    if user_id is None or stored is None or not valid:
         raise AuthenticationError("Invalid email or password.", code="invalid_credentials")
+    user = await get_user(db, user_id)
     now = utcnow()
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
