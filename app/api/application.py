@@ -13,9 +13,16 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
 
 from app.api.auth import AUTH_DEPENDENCIES
-from app.api.controllers.admin import AdminController, ImpersonationController
+from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
 from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
+from app.api.controllers.organizations import (
+    InvitationController,
+    OrganizationController,
+    OrganizationScopedController,
+    SsoProviderController,
+    TeamController,
+)
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
@@ -45,6 +52,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             AdminController,
             ImpersonationController,
+            AdminSubscriptionController,
+            OrganizationController,
+            OrganizationScopedController,
+            TeamController,
+            SsoProviderController,
+            InvitationController,
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},

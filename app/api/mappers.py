@@ -5,10 +5,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from app.db.models import Account, Passkey, User, UserSession
+from app.db.models import (
+    Account,
+    Invitation,
+    Member,
+    Organization,
+    Passkey,
+    SsoProvider,
+    Subscription,
+    Team,
+    TeamMember,
+    User,
+    UserSession,
+)
 from app.domain.schemas.base import Page
+from app.domain.schemas.orgs import (
+    InvitationOut,
+    MemberOut,
+    MemberUser,
+    OrganizationOut,
+    SsoProviderOut,
+    SubscriptionOut,
+    TeamMemberOut,
+    TeamOut,
+)
 from app.domain.schemas.users import AccountOut, PasskeyOut, SessionOut, UserOut
+from app.domain.teams import split_team_ids
+from app.repositories.organizations import decode_metadata
 from app.repositories.pagination import PageResult
+from app.repositories.sso import masked_config
 
 __all__ = ("account_out", "page_out", "passkey_out", "session_out", "user_out")
 
@@ -80,3 +105,93 @@ def passkey_out(passkey: Passkey) -> PasskeyOut:
 
 def page_out(page: PageResult[M], convert: Callable[[M], S]) -> Page[S]:
     return Page(items=[convert(item) for item in page.items], next_cursor=page.next_cursor, total=page.total)
+
+
+def organization_out(organization: Organization, role: str | None = None) -> OrganizationOut:
+    return OrganizationOut(
+        id=organization.id,
+        name=organization.name,
+        slug=organization.slug,
+        logo=organization.logo,
+        metadata=decode_metadata(organization.metadata_json),
+        created_at=organization.created_at,
+        updated_at=organization.updated_at,
+        role=role,
+    )
+
+
+def member_out(member: Member) -> MemberOut:
+    """A member with its user (which the repository loaded)."""
+    user = member.user
+    return MemberOut(
+        id=member.id,
+        organization_id=member.organization_id,
+        user_id=member.user_id,
+        role=member.role,
+        team_id=member.team_id,
+        created_at=member.created_at,
+        user=MemberUser(id=user.id, name=user.name, email=user.email, image=user.image),
+    )
+
+
+def invitation_out(invitation: Invitation, organization_name: str | None = None) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.id,
+        organization_id=invitation.organization_id,
+        email=invitation.email,
+        role=invitation.role,
+        team_ids=split_team_ids(invitation.team_id),
+        status=invitation.status,
+        expires_at=invitation.expires_at,
+        created_at=invitation.created_at,
+        inviter_id=invitation.inviter_id,
+        organization_name=organization_name,
+    )
+
+
+def team_out(team: Team) -> TeamOut:
+    return TeamOut(
+        id=team.id,
+        organization_id=team.organization_id,
+        name=team.name,
+        member_count=team.member_count,
+        created_at=team.created_at,
+        updated_at=team.updated_at,
+    )
+
+
+def team_member_out(row: TeamMember) -> TeamMemberOut:
+    return TeamMemberOut(id=row.id, team_id=row.team_id, user_id=row.user_id, created_at=row.created_at)
+
+
+def sso_provider_out(provider: SsoProvider) -> SsoProviderOut:
+    return SsoProviderOut(
+        id=provider.id,
+        provider_id=provider.provider_id,
+        issuer=provider.issuer,
+        domain=provider.domain,
+        organization_id=provider.organization_id,
+        user_id=provider.user_id,
+        oidc_config=masked_config(provider.oidc_config),
+        saml_config=masked_config(provider.saml_config),
+        created_at=provider.created_at,
+    )
+
+
+def subscription_out(subscription: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=subscription.id,
+        plan=subscription.plan,
+        reference_id=subscription.reference_id,
+        status=subscription.status,
+        period_start=subscription.period_start,
+        period_end=subscription.period_end,
+        trial_start=subscription.trial_start,
+        trial_end=subscription.trial_end,
+        cancel_at_period_end=bool(subscription.cancel_at_period_end),
+        cancel_at=subscription.cancel_at,
+        canceled_at=subscription.canceled_at,
+        ended_at=subscription.ended_at,
+        seats=subscription.seats,
+        billing_interval=subscription.billing_interval,
+    )

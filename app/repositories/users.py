@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from msgspec import UNSET
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Account, User
+from app.db.models import Account, Team, TeamMember, User
 from app.db.types import utcnow
 from app.domain.enums import SortDirection, UserRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -126,7 +126,17 @@ async def update_user(db: AsyncSession, user_id: str, changes: AdminUserUpdate) 
 
 
 async def delete_user(db: AsyncSession, user_id: str) -> None:
-    """Delete a user; the database cascades to sessions, accounts, memberships, passkeys..."""
+    """Delete a user; the database cascades to sessions, accounts, memberships, passkeys...
+
+    Team rows are removed first so that each team's ``memberCount`` drops with them.
+    """
+    teams = (
+        (await db.execute(delete(TeamMember).where(TeamMember.user_id == user_id).returning(TeamMember.team_id)))
+        .scalars()
+        .all()
+    )
+    for team_id in teams:
+        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - 1))
     result = await db.execute(delete(User).where(User.id == user_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFoundError("No such user.", code="user_not_found")

@@ -10,12 +10,13 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Admin, Auth, client_info
 from app.api.dependencies import DB
-from app.api.mappers import page_out, session_out, user_out
+from app.api.mappers import page_out, session_out, subscription_out, user_out
 from app.api.openapi import problems
 from app.api.params import Cursor, Id, Limit
-from app.domain.enums import SortDirection, UserRole
+from app.domain.enums import SortDirection, SubscriptionStatus, UserRole
 from app.domain.errors import InvalidStateError
 from app.domain.schemas.base import Page
+from app.domain.schemas.orgs import SubscriptionOut, SubscriptionUpdate
 from app.domain.schemas.users import (
     AdminUserCreate,
     AdminUserUpdate,
@@ -27,10 +28,11 @@ from app.domain.schemas.users import (
 )
 from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
+from app.repositories import subscriptions as subscription_repo
 from app.repositories import users as user_repo
 from app.repositories.auth import Authenticated
 
-__all__ = ("AdminController", "ImpersonationController")
+__all__ = ("AdminController", "AdminSubscriptionController", "ImpersonationController")
 
 
 def _auth_result(auth: Authenticated) -> AuthResult:
@@ -220,3 +222,40 @@ class ImpersonationController(Controller):
     )
     async def stop(self, request: Request[Any, Any, Any], db: DB, auth: Auth) -> AuthResult:
         return _auth_result(await auth_repo.stop_impersonating(db, auth, client_info(request)))
+
+
+class AdminSubscriptionController(Controller):
+    path = "/api/admin/subscriptions"
+    tags = ["admin"]
+
+    @get(
+        "/",
+        operation_id="adminListSubscriptions",
+        summary="All subscriptions, filterable by status, plan and reference (user or organization id)",
+        responses=problems(401, 403, 422),
+    )
+    async def list_subscriptions(
+        self,
+        db: DB,
+        admin: Admin,
+        status: FromQuery[SubscriptionStatus | None] = None,
+        plan: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        reference_id: Annotated[str | None, QueryParameter(name="referenceId", max_length=128)] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Page[SubscriptionOut]:
+        page = await subscription_repo.list_subscriptions(
+            db, status=status, plan=plan, reference_id=reference_id, limit=limit, cursor=cursor
+        )
+        return page_out(page, subscription_out)
+
+    @patch(
+        "/{subscription_id:str}",
+        operation_id="adminUpdateSubscription",
+        summary="Correct a subscription's status or seats",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def update_subscription(
+        self, db: DB, admin: Admin, subscription_id: Id, data: JSONBody[SubscriptionUpdate]
+    ) -> SubscriptionOut:
+        return subscription_out(await subscription_repo.update_subscription(db, subscription_id, data))

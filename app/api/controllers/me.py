@@ -8,10 +8,11 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth
 from app.api.dependencies import DB
-from app.api.mappers import account_out, page_out, passkey_out, session_out, user_out
+from app.api.mappers import account_out, invitation_out, page_out, passkey_out, session_out, user_out
 from app.api.openapi import problems
 from app.api.params import Cursor, Id, Limit
 from app.domain.schemas.base import Page
+from app.domain.schemas.orgs import InvitationOut
 from app.domain.schemas.users import (
     AccountOut,
     ActiveOrganizationIn,
@@ -26,6 +27,7 @@ from app.domain.schemas.users import (
 )
 from app.repositories import accounts as account_repo
 from app.repositories import auth as auth_repo
+from app.repositories import invitations as invitation_repo
 from app.repositories import sessions as session_repo
 from app.repositories import users as user_repo
 
@@ -136,6 +138,18 @@ class MeController(Controller):
         cursor: Cursor = None,
     ) -> Page[AccountOut]:
         return page_out(await account_repo.list_accounts(db, auth.user.id, limit=limit, cursor=cursor), account_out)
+
+    @get(
+        "/invitations",
+        operation_id="listMyInvitations",
+        summary="Pending, unexpired invitations to my email",
+        responses=problems(401, 403, 422),
+    )
+    async def list_invitations(
+        self, db: DB, auth: Auth, limit: Limit = None, cursor: Cursor = None
+    ) -> Page[InvitationOut]:
+        page = await invitation_repo.list_my_invitations(db, auth.user, limit=limit, cursor=cursor)
+        return page_out(page, lambda item: invitation_out(item[0], item[1]))
 
     @get("/passkeys", operation_id="listMyPasskeys", summary="My passkeys", responses=problems(401, 403, 422))
     async def list_passkeys(

@@ -1,0 +1,26 @@
+"""Team membership rules shared with Better Auth."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+__all__ = ("join_team_ids", "membership_key", "split_team_ids")
+
+
+def membership_key(team_id: str, user_id: str) -> str:
+    """Better Auth 1.7's ``teamMember.membershipKey``: base64url (no padding) of
+    SHA-256 over ``JSON.stringify([teamId, userId])``."""
+    text = json.dumps([team_id, user_id], ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def split_team_ids(value: str | None) -> list[str]:
+    """``invitation.teamId`` holds one or more team ids joined with ``,``."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def join_team_ids(team_ids: list[str]) -> str | None:
+    return ",".join(dict.fromkeys(team_ids)) or None

@@ -1,0 +1,281 @@
+"""Organizations and their members, with the owner/admin/member rules."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.db.models import Member, Organization, Team, TeamMember, User, UserSession
+from app.domain.enums import MemberRole, SortDirection
+from app.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
+from app.domain.permissions import effective_role, is_at_least
+from app.domain.schemas.orgs import OrganizationCreate, OrganizationUpdate
+from app.repositories.pagination import Keyset, PageResult, paginate
+
+__all__ = (
+    "Membership",
+    "change_member_role",
+    "create_organization",
+    "delete_organization",
+    "get_membership",
+    "leave_organization",
+    "list_members",
+    "list_my_organizations",
+    "remove_member",
+    "require_role",
+    "update_organization",
+    "with_user",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The caller's membership of an organization (what every organization route starts from)."""
+
+    organization: Organization
+    member: Member
+
+    @property
+    def role(self) -> MemberRole:
+        return effective_role(self.member.role)
+
+
+def encode_metadata(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
+
+
+def decode_metadata(value: str | None) -> dict[str, Any] | None:
+    """Better Auth stores metadata as JSON text; anything unreadable is shown as absent."""
+    if not value:
+        return None
+    try:
+        decoded = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:48].strip("-") or "org"
+
+
+async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -> Membership:
+    """The caller's membership; a non-member gets "not found", as if the organization did not exist."""
+    row = (
+        await db.execute(
+            select(Organization, Member)
+            .join(Member, Member.organization_id == Organization.id)
+            .where(Organization.id == organization_id, Member.user_id == user_id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError("No such organization.", code="organization_not_found")
+    return Membership(organization=row[0], member=row[1])
+
+
+def require_role(membership: Membership, role: MemberRole) -> None:
+    if not is_at_least(membership.member.role, role):
+        raise PermissionDeniedError(f"Only an organization {role.value} or above may do this.", code="role_required")
+
+
+async def _slug_taken(db: AsyncSession, slug: str, except_id: str | None = None) -> bool:
+    statement = select(Organization.id).where(Organization.slug == slug)
+    if except_id:
+        statement = statement.where(Organization.id != except_id)
+    return (await db.execute(statement.limit(1))).first() is not None
+
+
+async def _flush_slug(db: AsyncSession) -> None:
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        raise ConflictError("This slug is already taken.", code="slug_taken") from exc
+
+
+async def create_organization(
+    db: AsyncSession, user_id: str, data: OrganizationCreate, *, session: UserSession | None = None
+) -> Membership:
+    """A new organization whose creator is its ``owner``; it becomes the creator's active one."""
+    if data.slug is not None:
+        slug = data.slug
+        if await _slug_taken(db, slug):
+            raise ConflictError("This slug is already taken.", code="slug_taken")
+    else:
+        slug = slugify(data.name)
+        while await _slug_taken(db, slug):
+            slug = f"{slugify(data.name)[:40]}-{secrets.token_hex(3)}"
+    organization = Organization(
+        name=data.name.strip(), slug=slug, logo=data.logo, metadata_json=encode_metadata(data.metadata)
+    )
+    db.add(organization)
+    await _flush_slug(db)
+    member = Member(organization_id=organization.id, user_id=user_id, role=MemberRole.OWNER.value)
+    db.add(member)
+    if session is not None:
+        session.active_organization_id = organization.id
+        session.active_team_id = None
+    await db.flush()
+    return Membership(organization=organization, member=member)
+
+
+async def list_my_organizations(
+    db: AsyncSession, user_id: str, *, limit: int | None, cursor: str | None
+) -> PageResult[Member]:
+    """My memberships (each with its organization loaded), oldest first."""
+    statement = select(Member).where(Member.user_id == user_id)
+    page = await paginate(db, statement, Keyset(Member.created_at, Member.id), limit=limit, cursor=cursor)
+    ids = [member.organization_id for member in page.items]
+    organizations = {
+        o.id: o for o in (await db.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()
+    }
+    for member in page.items:
+        set_committed_value(member, "organization", organizations[member.organization_id])
+    return page
+
+
+async def update_organization(db: AsyncSession, membership: Membership, data: OrganizationUpdate) -> Organization:
+    require_role(membership, MemberRole.ADMIN)
+    organization = membership.organization
+    if data.name is not UNSET:
+        organization.name = data.name.strip()
+    if data.slug is not UNSET and data.slug != organization.slug:
+        if await _slug_taken(db, data.slug, except_id=organization.id):
+            raise ConflictError("This slug is already taken.", code="slug_taken")
+        organization.slug = data.slug
+    if data.logo is not UNSET:
+        organization.logo = data.logo
+    if data.metadata is not UNSET:
+        organization.metadata_json = encode_metadata(data.metadata)
+    await _flush_slug(db)
+    return organization
+
+
+async def delete_organization(db: AsyncSession, membership: Membership) -> None:
+    """Delete an organization (owners only): members, invitations and teams cascade."""
+    require_role(membership, MemberRole.OWNER)
+    organization_id = membership.organization.id
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.active_organization_id == organization_id)
+        .values(active_organization_id=None, active_team_id=None)
+    )
+    await db.execute(delete(Organization).where(Organization.id == organization_id))
+
+
+async def list_members(
+    db: AsyncSession, membership: Membership, *, limit: int | None, cursor: str | None
+) -> PageResult[Member]:
+    """The organization's members in the order they joined, each with its user loaded."""
+    statement = select(Member).where(Member.organization_id == membership.organization.id)
+    page = await paginate(
+        db, statement, Keyset(Member.created_at, Member.id, SortDirection.ASC), limit=limit, cursor=cursor
+    )
+    await _attach_users(db, page.items)
+    return page
+
+
+async def _attach_users(db: AsyncSession, members: list[Member]) -> None:
+    """Load the users of these members in one query."""
+    ids = {member.user_id for member in members}
+    users = {user.id: user for user in (await db.execute(select(User).where(User.id.in_(ids)))).scalars()}
+    for member in members:
+        set_committed_value(member, "user", users[member.user_id])
+
+
+async def with_user(db: AsyncSession, member: Member) -> Member:
+    """The member with its user loaded (for responses)."""
+    await _attach_users(db, [member])
+    return member
+
+
+async def _get_member(db: AsyncSession, organization_id: str, member_id: str) -> Member:
+    member = await db.get(Member, member_id)
+    if member is None or member.organization_id != organization_id:
+        raise NotFoundError("No such member.", code="member_not_found")
+    return member
+
+
+async def _owner_count(db: AsyncSession, organization_id: str) -> int:
+    members = (await db.execute(select(Member.role).where(Member.organization_id == organization_id))).scalars()
+    return sum(1 for role in members if effective_role(role) is MemberRole.OWNER)
+
+
+async def _ensure_not_last_owner(db: AsyncSession, member: Member, action: str) -> None:
+    if effective_role(member.role) is MemberRole.OWNER and await _owner_count(db, member.organization_id) <= 1:
+        raise ConflictError(f"The last owner cannot {action}; make another member owner first.", code="last_owner")
+
+
+async def change_member_role(db: AsyncSession, membership: Membership, member_id: str, role: MemberRole) -> Member:
+    """Owners and admins change roles; only an owner grants ``owner`` or changes an owner."""
+    require_role(membership, MemberRole.ADMIN)
+    member = await _get_member(db, membership.organization.id, member_id)
+    touches_owner = role is MemberRole.OWNER or effective_role(member.role) is MemberRole.OWNER
+    if touches_owner and membership.role is not MemberRole.OWNER:
+        raise PermissionDeniedError("Only an owner can grant or change the owner role.", code="owner_required")
+    if role is not MemberRole.OWNER:
+        await _ensure_not_last_owner(db, member, "be demoted")
+    member.role = role.value
+    await db.flush()
+    return member
+
+
+async def _drop_from_teams(db: AsyncSession, organization_id: str, user_id: str) -> None:
+    """Remove a leaving member from the organization's teams, keeping the counters exact."""
+    team_ids = select(Team.id).where(Team.organization_id == organization_id)
+    removed = (
+        (
+            await db.execute(
+                delete(TeamMember)
+                .where(TeamMember.user_id == user_id, TeamMember.team_id.in_(team_ids))
+                .returning(TeamMember.team_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for team_id in removed:
+        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - 1))
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.active_organization_id == organization_id)
+        .values(active_organization_id=None, active_team_id=None)
+    )
+
+
+async def _remove(db: AsyncSession, member: Member) -> None:
+    await _drop_from_teams(db, member.organization_id, member.user_id)
+    await db.execute(delete(Member).where(Member.id == member.id))
+
+
+async def remove_member(db: AsyncSession, membership: Membership, member_id: str) -> None:
+    """Owners and admins remove members; admins cannot remove owners; the last owner stays."""
+    require_role(membership, MemberRole.ADMIN)
+    member = await _get_member(db, membership.organization.id, member_id)
+    if effective_role(member.role) is MemberRole.OWNER and membership.role is not MemberRole.OWNER:
+        raise PermissionDeniedError("Only an owner can remove an owner.", code="owner_required")
+    await _ensure_not_last_owner(db, member, "be removed")
+    await _remove(db, member)
+
+
+async def leave_organization(db: AsyncSession, membership: Membership) -> None:
+    await _ensure_not_last_owner(db, membership.member, "leave")
+    await _remove(db, membership.member)
+
+
+async def member_count(db: AsyncSession, organization_id: str) -> int:
+    return (
+        await db.execute(select(func.count()).select_from(Member).where(Member.organization_id == organization_id))
+    ).scalar_one()
