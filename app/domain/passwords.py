@@ -25,8 +25,9 @@ def _derive(password: str, salt: str) -> bytes:
     return hashlib.scrypt(normalized, salt=salt.encode(), n=_N, r=_R, p=_P, dklen=_DKLEN, maxmem=_MAXMEM)
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_hex(16)
+def hash_password(password: str, salt: str | None = None) -> str:
+    """``saltHex:keyHex``; ``salt`` (32 hex characters) only for reproducible fixtures, random otherwise."""
+    salt = salt or secrets.token_hex(16)
     return f"{salt}:{_derive(password, salt).hex()}"
 
 

@@ -1,0 +1,100 @@
+"""Seed throughput (rows/s) next to a raw-insert floor for the same rows, measured in the same run.
+
+    .venv/bin/python bench/seed_throughput.py [--scale 3000]
+
+The seed run is end to end (Faker data, one scrypt, deleting an earlier seed, bulk inserts in one
+transaction). The floor inserts the very same rows with the driver's executemany (sqlite3 in one
+transaction) into a fresh database: the cost of storing them and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.config import Binding, Settings
+from app.db import migrations
+from app.db.types import to_epoch_ms
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-0123456789-0123456789-xyz"
+
+
+def load_seed() -> Any:
+    spec = importlib.util.spec_from_file_location("seed_script", ROOT / "scripts" / "seed.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def settings_for(path: Path) -> Settings:
+    return Settings(environment="test", db=Binding("DB", f"sqlite+aiosqlite:///{path}", "bench"), secret=SECRET)
+
+
+def storage_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_epoch_ms(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
+    """Seconds to insert the plan's rows with sqlite3 executemany, one transaction."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    for model in order:
+        rows = plan.rows.get(model, [])
+        if not rows:
+            continue
+        mapper = model.__mapper__  # type: ignore[attr-defined]
+        attrs = [attr.key for attr in mapper.column_attrs]
+        columns = ", ".join(f'"{mapper.columns[key].name}"' for key in attrs)
+        marks = ", ".join("?" for _ in attrs)
+        connection.executemany(
+            f'INSERT INTO "{mapper.local_table.name}" ({columns}) VALUES ({marks})',
+            [tuple(storage_value(row[key]) for key in attrs) for row in rows],
+        )
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=3000)
+    args = parser.parse_args()
+    seed = load_seed()
+    with tempfile.TemporaryDirectory() as tmp:
+        seeded, floor_db = Path(tmp) / "seeded.sqlite3", Path(tmp) / "floor.sqlite3"
+        for path in (seeded, floor_db):
+            migrations.upgrade(settings_for(path))
+        options = seed.Options(None, 7, args.scale, seed.DEFAULT_PASSWORD, False, True)
+        started = time.perf_counter()
+        plan, _counts = asyncio.run(seed.run(options, settings_for(seeded)))
+        seed_seconds = time.perf_counter() - started
+        rows = plan.count()
+        floor_seconds = raw_floor(floor_db, plan, seed.INSERT_ORDER)
+    seed_rate, floor_rate = rows / seed_seconds, rows / floor_seconds
+    print(f"rows                 {rows}")
+    print(f"seed (end to end)    {seed_seconds:8.2f} s  {seed_rate:10.0f} rows/s")
+    print(f"raw-insert floor     {floor_seconds:8.2f} s  {floor_rate:10.0f} rows/s")
+    print(f"ratio seed/floor     {seed_rate / floor_rate:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
