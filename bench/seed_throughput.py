@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import sqlite3
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -21,20 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Binding, Settings
-from app.db import migrations
+from app.db import migrations, seed
 from app.db.types import to_epoch_ms
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789-0123456789-xyz"
-
-
-def load_seed() -> Any:
-    spec = importlib.util.spec_from_file_location("seed_script", ROOT / "scripts" / "seed.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def settings_for(path: Path) -> Settings:
@@ -78,7 +66,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=3000)
     args = parser.parse_args()
-    seed = load_seed()
     with tempfile.TemporaryDirectory() as tmp:
         seeded, floor_db = Path(tmp) / "seeded.sqlite3", Path(tmp) / "floor.sqlite3"
         for path in (seeded, floor_db):

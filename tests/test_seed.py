@@ -5,39 +5,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import importlib.util
 import os
 import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from app.db import migrations
+from app.db import migrations, seed
 from app.db.models import Account, Base, Invitation, Member, Organization, Team, TeamMember, User
 from app.domain.passwords import verify_password
 from tests.helpers import make_settings, new_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_seed() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("seed_script", ROOT / "scripts" / "seed.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-seed = load_seed()
 
 
 def query(url: str, fn: Callable[[AsyncSession], Coroutine[Any, Any, Any]]) -> Any:
