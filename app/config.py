@@ -109,6 +109,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_request_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    auth_rate_limit_per_address: int = 30
+    auth_rate_limit_per_email: int = 10
+    auth_rate_limit_window_seconds: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -132,6 +135,9 @@ class Settings:
             cors_origins=_env_list("CORS_ORIGINS"),
             max_request_body_bytes=_env_int("MAX_REQUEST_BODY_BYTES", 1_048_576),
             log_level=(_env("LOG_LEVEL") or "INFO").upper(),
+            auth_rate_limit_per_address=_env_int("AUTH_RATE_LIMIT_PER_ADDRESS", 30),
+            auth_rate_limit_per_email=_env_int("AUTH_RATE_LIMIT_PER_EMAIL", 10),
+            auth_rate_limit_window_seconds=max(1, _env_int("AUTH_RATE_LIMIT_WINDOW_SECONDS", 60)),
         )
 
     @property

@@ -8,6 +8,7 @@ silently.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from app.config import Settings
 from app.db import migrations
 from app.db.engine import create_engine
 from app.db.models import Base
-from tests.helpers import BACKENDS, RESPONSES, http_client, make_settings, new_database_url, pg_admin
+from tests.helpers import BACKENDS, RESPONSES, LogScan, http_client, make_settings, new_database_url, pg_admin
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +88,17 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_secret_in_any_response() -> Iterator[None]:
-    """After the whole run: no response carried a password hash, a known secret or another user's token."""
-    yield
+def no_secret_leaks() -> Iterator[None]:
+    """After the whole run: no response carried a password hash, a known secret or another user's
+    token, and no log record of any logger held a password, a token, a hash or a credential header."""
+    scan = LogScan()
+    root = logging.getLogger()
+    root.addHandler(scan)
+    try:
+        yield
+    finally:
+        root.removeHandler(scan)
     problems = RESPONSES.violations()
     assert not problems, "secrets leaked in responses:\n" + "\n".join(problems[:20])
+    logged = scan.violations(RESPONSES)
+    assert not logged, "secrets leaked in logs:\n" + "\n".join(logged[:20])

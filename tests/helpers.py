@@ -67,6 +67,9 @@ def make_settings(db_url: str | None, storage_dir: Path | None, **overrides: obj
         "db": Binding("DB", db_url, "test"),
         "storage": Binding("STORAGE", storage_dir.as_uri() if storage_dir else None, "test"),
         "secret": TEST_SECRET,
+        # The suite signs in far more often than a person; the limits get tests of their own.
+        "auth_rate_limit_per_address": 100_000,
+        "auth_rate_limit_per_email": 100_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -88,16 +91,16 @@ class LogRecorder(logging.Handler):
 
 @contextmanager
 def recording_logs(name: str) -> Iterator[LogRecorder]:
-    logger = logging.getLogger(name)
+    """Records of logger ``name`` and its children, caught at the root (the app's logging config
+    resets handlers on its own loggers' children at start-up, so they are not attached there)."""
+    root = logging.getLogger()
     recorder = LogRecorder()
-    logger.addHandler(recorder)
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
+    recorder.addFilter(lambda record: record.name == name or record.name.startswith(f"{name}."))
+    root.addHandler(recorder)
     try:
         yield recorder
     finally:
-        logger.removeHandler(recorder)
-        logger.setLevel(previous)
+        root.removeHandler(recorder)
 
 
 class ResponseLog:
@@ -138,6 +141,36 @@ class ResponseLog:
 
 
 RESPONSES = ResponseLog()
+PASSWORDS: set[str] = set()
+"""Every password the suite signs up with; none may ever appear in a log."""
+
+
+class LogScan(logging.Handler):
+    """Keeps every log record of the run (any logger), formatted with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def violations(self, responses: ResponseLog) -> list[str]:
+        needles = {
+            **dict.fromkeys(responses.token_owner, "a session token"),
+            **dict.fromkeys(responses.secrets, "a secret"),
+            **dict.fromkeys(PASSWORDS, "a password"),
+        }
+        found = []
+        for line in self.lines:
+            lowered = line.lower()
+            if ResponseLog.PASSWORD_HASH.search(line):
+                found.append(f"a password hash in: {line[:120]}")
+            if "bearer " in lowered or "session_token=" in lowered or "authorization:" in lowered:
+                found.append(f"a credential header in: {line[:120]}")
+            found.extend(f"{kind} in: {line[:120]}" for needle, kind in needles.items() if needle in line)
+        return found
 
 
 class StatelessClient(httpx.AsyncClient):
@@ -173,6 +206,7 @@ async def sign_up(
     client: httpx.AsyncClient, email: str, password: str = "correct horse battery", name: str = "Test User"
 ) -> tuple[str, dict[str, Any]]:
     """A new user through the API; returns (token, user)."""
+    PASSWORDS.add(password)
     response = await client.post("/api/auth/sign-up", json={"name": name, "email": email, "password": password})
     assert response.status_code == 201, response.text
     body = response.json()

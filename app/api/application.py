@@ -7,10 +7,10 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
+from litestar.stores.memory import MemoryStore
 
 from app.api.auth import AUTH_DEPENDENCIES
 from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
@@ -26,9 +26,11 @@ from app.api.controllers.organizations import (
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
+from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
 from app.config import Settings, get_settings
 from app.db.engine import sqlalchemy_config
+from app.log import logging_config
 
 __all__ = ("create_app",)
 
@@ -62,13 +64,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
         exception_handlers=exception_handlers,
-        state=State({"bindings": monitor, DATABASE_STATE_KEY: database, "storage": store, "settings": settings}),
+        state=State(
+            {
+                "bindings": monitor,
+                DATABASE_STATE_KEY: database,
+                "storage": store,
+                "settings": settings,
+                "rate_limiter": RateLimiter(
+                    MemoryStore(),
+                    per_address=settings.auth_rate_limit_per_address,
+                    per_email=settings.auth_rate_limit_per_email,
+                    window_seconds=settings.auth_rate_limit_window_seconds,
+                ),
+            }
+        ),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_request_body_bytes,
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
             title="SaaS data API",
             version="0.1.0",

@@ -12,6 +12,7 @@ from app.api.auth import Auth, clear_session_cookie, client_info, set_session_co
 from app.api.dependencies import DB
 from app.api.mappers import session_out, user_out
 from app.api.openapi import problems
+from app.api.ratelimit import RateLimiter
 from app.domain.schemas.users import AuthResult, SessionWithUser, SignInIn, SignUpIn
 from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
@@ -22,6 +23,11 @@ __all__ = ("AuthController",)
 
 def _result(auth: Authenticated) -> AuthResult:
     return AuthResult(token=auth.session.token, user=user_out(auth.user), session=session_out(auth.session))
+
+
+async def _limit(request: Request[Any, Any, Any], email: str) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.attempt(address=client_info(request).ip_address, email=email)
 
 
 class AuthController(Controller):
@@ -36,6 +42,7 @@ class AuthController(Controller):
         responses=problems(409, 422, 429),
     )
     async def sign_up(self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SignUpIn]) -> Response[AuthResult]:
+        await _limit(request, data.email)
         auth = await auth_repo.sign_up(
             db,
             name=data.name,
@@ -58,6 +65,7 @@ class AuthController(Controller):
         responses=problems(401, 403, 422, 429),
     )
     async def sign_in(self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SignInIn]) -> Response[AuthResult]:
+        await _limit(request, data.email)
         auth = await auth_repo.sign_in(
             db, email=data.email, password=data.password, client=client_info(request), remember_me=data.remember_me
         )

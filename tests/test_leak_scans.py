@@ -1,0 +1,61 @@
+"""The scans that end every run (responses and logs) do catch what they look for."""
+
+from __future__ import annotations
+
+import logging
+
+from app.log import RedactSecrets
+from tests.helpers import PASSWORDS, LogScan, ResponseLog
+
+
+def test_the_response_scan_catches_each_kind_of_leak() -> None:
+    log = ResponseLog()
+    log.token_owner = {"A" * 32: "user-a", "B" * 32: "user-b"}
+    log.secrets = {"ya29.secret-access-token"}
+    log.entries = [
+        ("A" * 32, "GET /ok", '{"id": "x"}', None),
+        ("A" * 32, "GET /own", '{"token": "' + "A" * 32 + '"}', None),
+        ("A" * 32, "GET /other", '{"token": "' + "B" * 32 + '"}', None),
+        (None, "GET /hash", '{"p": "' + "a" * 32 + ":" + "b" * 128 + '"}', None),
+        (None, "GET /oauth", '{"t": "ya29.secret-access-token"}', None),
+    ]
+    assert sorted(log.violations()) == [
+        "GET /hash: a password hash",
+        "GET /oauth: a secret (ya29.s...)",
+        "GET /other: another user's session token",
+    ]
+
+
+def test_the_log_scan_catches_each_kind_of_leak() -> None:
+    responses = ResponseLog()
+    responses.token_owner = {"T" * 32: "user-t"}
+    PASSWORDS.add("correct horse battery staple")
+    scan = LogScan()
+    scan.lines = [
+        "app INFO all good",
+        "app INFO header Authorization: Bearer abc",
+        "app INFO token " + "T" * 32,
+        "app ERROR failed with correct horse battery staple",
+        "app ERROR " + "a" * 32 + ":" + "b" * 128,
+    ]
+    found = scan.violations(responses)
+    assert len(found) == 4
+    assert not any("all good" in line for line in found)
+    PASSWORDS.discard("correct horse battery staple")
+
+
+def test_the_console_filter_masks_credentials() -> None:
+    record = logging.LogRecord(
+        "app",
+        logging.INFO,
+        __file__,
+        1,
+        "sent %s with cookie better-auth.session_token=%s",
+        ("Bearer abc.def", "tok"),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    message = record.getMessage()
+    assert "abc.def" not in message
+    assert "=tok" not in message
+    assert "[redacted]" in message
