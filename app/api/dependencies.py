@@ -33,18 +33,17 @@ async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGene
     config: SQLAlchemyAsyncConfig | None = state.get(DATABASE_STATE_KEY)
     if config is None:
         raise BindingUnavailableError(DB_BINDING, reason="absent")
-    intent = WRITE_INTENT.set(request.method not in READ_METHODS)
-    try:
-        async with config.create_session_maker()() as session:
-            try:
-                yield session
-            except BaseException:
-                await session.rollback()
-                raise
-            if session.in_transaction():
-                await session.commit()
-    finally:
-        WRITE_INTENT.reset(intent)
+    # Each request runs in its own context, so the flag needs no reset (a generator finalised
+    # elsewhere, e.g. after a client disconnect, could not reset it anyway).
+    WRITE_INTENT.set(request.method not in READ_METHODS)
+    async with config.create_session_maker()() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        if session.in_transaction():
+            await session.commit()
 
 
 DB = NamedDependency[AsyncSession]

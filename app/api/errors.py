@@ -67,7 +67,7 @@ HTTP_CODES: dict[int, str] = {
 }
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
-_MSGSPEC_MISSING = re.compile(r"(?:missing required|contains unknown) field `([A-Za-z0-9_]+)`")
+_MSGSPEC_MISSING = re.compile(r"(?:missing required|contains unknown) field `(.+?)`")
 
 
 def _status_of(exc: DomainError) -> int:

@@ -26,7 +26,11 @@ class HealthController(Controller):
         "/ready",
         operation_id="getReadiness",
         summary="Readiness: the state of each binding (200 when all are up, 503 otherwise)",
-        responses={503: ResponseSpec(data_container=Readiness, description="A binding is absent or down")},
+        responses={
+            503: ResponseSpec(
+                data_container=Readiness, description="A binding is absent or down", generate_examples=False
+            )
+        },
     )
     async def readiness(self, state: State) -> Response[Readiness]:
         monitor: BindingMonitor = state.bindings

@@ -24,12 +24,13 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """Response specs for the given error statuses (500 is always documented)."""
+    """Response specs for the given error statuses (400 and 500 are always documented)."""
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
             description=_DESCRIPTIONS.get(status, "Error"),
             media_type="application/problem+json",
+            generate_examples=False,
         )
-        for status in sorted({*statuses, 500})
+        for status in sorted({*statuses, 400, 500})
     }
