@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +214,18 @@ async def sign_up(
     assert response.status_code == 201, response.text
     body = response.json()
     return body["token"], body["user"]
+
+
+def reference_verify(stored: str, password: str) -> bool:
+    """Better Auth's algorithm, verbatim from the reference (section 4.1)."""
+    salt, key_hex = stored.split(":")
+    key = hashlib.scrypt(
+        unicodedata.normalize("NFKC", password).encode(),
+        salt=salt.encode(),
+        n=16384,
+        r=16,
+        p=1,
+        dklen=64,
+        maxmem=64 * 1024 * 1024,
+    )
+    return hmac.compare_digest(key.hex(), key_hex)

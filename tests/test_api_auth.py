@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import time
-import unicodedata
 from datetime import timedelta
 
 import httpx
@@ -19,24 +17,9 @@ from app.db.models import Account, User, UserSession
 from app.db.types import utcnow
 from app.domain.cookies import SESSION_COOKIE, sign_session_token
 from app.domain.passwords import hash_password, verify_password
-from tests.helpers import bearer, sign_up
+from tests.helpers import bearer, reference_verify, sign_up
 
 TOKEN = re.compile(r"^[A-Za-z0-9]{32}$")
-
-
-def reference_verify(stored: str, password: str) -> bool:
-    """Better Auth's algorithm, verbatim from the reference (section 4.1)."""
-    salt, key_hex = stored.split(":")
-    key = hashlib.scrypt(
-        unicodedata.normalize("NFKC", password).encode(),
-        salt=salt.encode(),
-        n=16384,
-        r=16,
-        p=1,
-        dklen=64,
-        maxmem=64 * 1024 * 1024,
-    )
-    return hmac.compare_digest(key.hex(), key_hex)
 
 
 async def test_sign_up_creates_better_auth_rows(client: httpx.AsyncClient, db: AsyncSession) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from app.config import Settings
 from app.db import migrations
 from tests.helpers import PG_SERVER, api_client, bearer, make_settings, new_database_url, sign_up
 from tests.test_seed import dump, query
@@ -172,3 +175,26 @@ def test_a_seed_killed_mid_transaction_leaves_the_database_as_before(
             process.kill()
     assert process.returncode == -signal.SIGKILL
     assert query(url, dump) == before
+
+
+async def test_a_held_sqlite_write_lock_gives_a_retryable_503(backend: str, settings: Settings) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite's single writer lock")
+    impatient = dataclasses.replace(settings, sqlite_busy_timeout_ms=100)
+    path = make_url(impatient.db.url or "").database
+    assert path
+    async with api_client(impatient) as client:
+        token, _ = await sign_up(client, "waiting@example.com")
+        holder = sqlite3.connect(path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            busy = await client.patch("/api/me", headers=bearer(token), json={"name": "New"})
+            read = await client.get("/api/me", headers=bearer(token))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        after = await client.patch("/api/me", headers=bearer(token), json={"name": "New"})
+    assert busy.status_code == 503
+    assert (busy.json()["code"], busy.headers["retry-after"]) == ("database_busy", "1")
+    assert read.status_code == 200  # readers are not blocked (WAL)
+    assert after.status_code == 200

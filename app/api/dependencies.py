@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import DB_BINDING
-from app.db.engine import WRITE_INTENT
+from app.db.engine import writer
 from app.domain.errors import BindingUnavailableError
 
 __all__ = ("DATABASE_STATE_KEY", "DB", "provide_db")
@@ -33,10 +33,10 @@ async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGene
     config: SQLAlchemyAsyncConfig | None = state.get(DATABASE_STATE_KEY)
     if config is None:
         raise BindingUnavailableError(DB_BINDING, reason="absent")
-    # Each request runs in its own context, so the flag needs no reset (a generator finalised
-    # elsewhere, e.g. after a client disconnect, could not reset it anyway).
-    WRITE_INTENT.set(request.method not in READ_METHODS)
-    async with config.create_session_maker()() as session:
+    engine = config.get_engine()
+    bind = engine if request.method in READ_METHODS else writer(engine)
+    maker = cast("async_sessionmaker[AsyncSession]", config.create_session_maker())
+    async with maker(bind=bind) as session:
         try:
             yield session
         except BaseException:

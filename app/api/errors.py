@@ -178,7 +178,21 @@ def is_connectivity_error(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+def is_lock_timeout(exc: BaseException) -> bool:
+    """SQLite's writer lock was not free within the busy timeout: the database works but is saturated."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if is_lock_timeout(exc):
+        logger.warning("database busy on %s %s: the write lock timed out", request.method, request.url.path)
+        return problem_response(
+            request,
+            status=503,
+            code="database_busy",
+            detail="The database is busy; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
     if not is_connectivity_error(exc):
         return handle_unexpected(request, exc)
     monitor = _monitor(request)

@@ -6,7 +6,6 @@ On SQLite every connection enforces foreign keys (as D1 does), uses WAL and wait
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.config import Settings
 from app.db.models import Base
 
-__all__ = ("WRITE_INTENT", "create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config")
+__all__ = ("create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config", "writer")
 
-WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
-"""Set while serving a request (or a script) that will write.
+WRITE_OPTION = "sqlite_begin_immediate"
 
-SQLite allows one writer. A deferred transaction that reads and then writes can fail at once
-with "database is locked" when another writer committed in between (the busy timeout does not
-help); ``BEGIN IMMEDIATE`` takes the write lock up front and waits its turn instead. Reads keep
-plain ``BEGIN`` and run concurrently under WAL.
-"""
+
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for a unit of work that will write.
+
+    SQLite allows one writer. A deferred transaction that reads and then writes can fail at once
+    with "database is locked" when another writer committed in between (the busy timeout does not
+    help); on connections of this engine SQLite transactions start with ``BEGIN IMMEDIATE``, take
+    the write lock up front and wait their turn instead. Reads keep plain ``BEGIN`` and run
+    concurrently under WAL. Other databases ignore the option.
+    """
+    return engine.execution_options(**{WRITE_OPTION: True})
+
 
 VERSION_TABLE = "alembic_versions"
 
@@ -65,7 +70,8 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:

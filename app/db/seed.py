@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Binding, Settings, get_settings
-from app.db.engine import WRITE_INTENT, create_engine
+from app.db.engine import create_engine, writer
 from app.db.factories import (
     RNG,
     AccountFactory,
@@ -374,8 +374,7 @@ async def run(options: Options, settings: Settings) -> tuple[Plan, dict[str, int
             now, salt = utcnow(), None
         password_hash = await asyncio.to_thread(hash_password, options.password, salt)
         plan = build_plan(now, password_hash, options.scale)
-        WRITE_INTENT.set(True)
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+        async with async_sessionmaker(writer(engine), expire_on_commit=False)() as db, db.begin():
             await remove_previous_seed(db)
             if options.quiet:
                 await insert_plan(db, plan, None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,9 +61,16 @@ async def verify_off_loop(stored: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, stored, password)
 
 
-def _lifetime(remember_me: bool) -> timedelta:
-    """Better Auth: 7 days with "remember me", 1 day without."""
-    return SESSION_LIFETIME if remember_me else SHORT_SESSION_LIFETIME
+async def _open_session(db: AsyncSession, user: User, client: ClientInfo, remember_me: bool) -> Authenticated:
+    """A new session for a signed-in user: 7 days with "remember me", 1 day without (Better Auth)."""
+    session = await session_repo.create_session(
+        db,
+        user_id=user.id,
+        lifetime=SESSION_LIFETIME if remember_me else SHORT_SESSION_LIFETIME,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+    )
+    return Authenticated(user=user, session=session)
 
 
 async def sign_up(
@@ -88,14 +94,7 @@ async def sign_up(
         image=image,
         preferred_locale=preferred_locale,
     )
-    session = await session_repo.create_session(
-        db,
-        user_id=user.id,
-        lifetime=_lifetime(remember_me),
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-    )
-    return Authenticated(user=user, session=session)
+    return await _open_session(db, user, client, remember_me)
 
 
 async def sign_in(
@@ -121,14 +120,7 @@ async def sign_in(
     if user.banned:  # the ban has expired: it lifts itself on the next sign-in, as in Better Auth
         user.banned, user.ban_reason, user.ban_expires = False, None, None
     await session_repo.delete_expired_sessions(db, user.id, now)
-    session = await session_repo.create_session(
-        db,
-        user_id=user.id,
-        lifetime=_lifetime(remember_me),
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-    )
-    return Authenticated(user=user, session=session)
+    return await _open_session(db, user, client, remember_me)
 
 
 async def authenticate(db: AsyncSession, token: str) -> Authenticated:

@@ -11,7 +11,6 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +19,7 @@ from app.domain.enums import MemberRole, SortDirection
 from app.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
 from app.domain.permissions import effective_role, is_at_least
 from app.domain.schemas.orgs import OrganizationCreate, OrganizationUpdate
+from app.repositories.flush import flush_or_conflict
 from app.repositories.pagination import Keyset, PageResult, paginate
 
 __all__ = (
@@ -48,6 +48,9 @@ class Membership:
     @property
     def role(self) -> MemberRole:
         return effective_role(self.member.role)
+
+
+SLUG_TAKEN = "This slug is already taken."
 
 
 def encode_metadata(value: dict[str, Any] | None) -> str | None:
@@ -98,13 +101,6 @@ async def _slug_taken(db: AsyncSession, slug: str, except_id: str | None = None)
     return (await db.execute(statement.limit(1))).first() is not None
 
 
-async def _flush_slug(db: AsyncSession) -> None:
-    try:
-        await db.flush()
-    except IntegrityError as exc:
-        raise ConflictError("This slug is already taken.", code="slug_taken") from exc
-
-
 async def create_organization(
     db: AsyncSession, user_id: str, data: OrganizationCreate, *, session: UserSession | None = None
 ) -> Membership:
@@ -112,7 +108,7 @@ async def create_organization(
     if data.slug is not None:
         slug = data.slug
         if await _slug_taken(db, slug):
-            raise ConflictError("This slug is already taken.", code="slug_taken")
+            raise ConflictError(SLUG_TAKEN, code="slug_taken")
     else:
         slug = slugify(data.name)
         while await _slug_taken(db, slug):
@@ -121,7 +117,7 @@ async def create_organization(
         name=data.name.strip(), slug=slug, logo=data.logo, metadata_json=encode_metadata(data.metadata)
     )
     db.add(organization)
-    await _flush_slug(db)
+    await flush_or_conflict(db, SLUG_TAKEN, "slug_taken")
     member = Member(organization_id=organization.id, user_id=user_id, role=MemberRole.OWNER.value)
     db.add(member)
     if session is not None:
@@ -153,13 +149,13 @@ async def update_organization(db: AsyncSession, membership: Membership, data: Or
         organization.name = data.name.strip()
     if data.slug is not UNSET and data.slug != organization.slug:
         if await _slug_taken(db, data.slug, except_id=organization.id):
-            raise ConflictError("This slug is already taken.", code="slug_taken")
+            raise ConflictError(SLUG_TAKEN, code="slug_taken")
         organization.slug = data.slug
     if data.logo is not UNSET:
         organization.logo = data.logo
     if data.metadata is not UNSET:
         organization.metadata_json = encode_metadata(data.metadata)
-    await _flush_slug(db)
+    await flush_or_conflict(db, SLUG_TAKEN, "slug_taken")
     return organization
 
 

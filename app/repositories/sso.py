@@ -9,13 +9,13 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import SsoProvider
 from app.domain.enums import MemberRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from app.domain.schemas.orgs import OidcConfig, SamlConfig, SsoProviderCreate, SsoProviderUpdate
+from app.repositories.flush import flush_or_conflict
 from app.repositories.organizations import Membership, require_role
 from app.repositories.pagination import Keyset, PageResult, paginate
 
@@ -30,6 +30,7 @@ __all__ = (
 )
 
 MASK = "********"
+PROVIDER_ID_TAKEN = "This providerId is already in use."
 SECRET_KEYS = frozenset({"clientSecret", "privateKey", "decryptionPvk"})
 
 
@@ -72,19 +73,12 @@ def _check_one_config(oidc: object, saml: object) -> None:
         raise InvalidInputError("Give exactly one of oidcConfig and samlConfig.", field="oidcConfig")
 
 
-async def _flush_unique(db: AsyncSession) -> None:
-    try:
-        await db.flush()
-    except IntegrityError as exc:
-        raise ConflictError("This providerId is already in use.", code="provider_id_taken") from exc
-
-
 async def create_provider(db: AsyncSession, membership: Membership, data: SsoProviderCreate) -> SsoProvider:
     require_role(membership, MemberRole.ADMIN)
     _check_one_config(data.oidc_config, data.saml_config)
     taken = await db.execute(select(SsoProvider.id).where(SsoProvider.provider_id == data.provider_id).limit(1))
     if taken.first() is not None:
-        raise ConflictError("This providerId is already in use.", code="provider_id_taken")
+        raise ConflictError(PROVIDER_ID_TAKEN, code="provider_id_taken")
     provider = SsoProvider(
         provider_id=data.provider_id,
         issuer=data.issuer,
@@ -95,7 +89,7 @@ async def create_provider(db: AsyncSession, membership: Membership, data: SsoPro
         organization_id=membership.organization.id,
     )
     db.add(provider)
-    await _flush_unique(db)
+    await flush_or_conflict(db, PROVIDER_ID_TAKEN, "provider_id_taken")
     return provider
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from msgspec import UNSET
 from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Account, Team, TeamMember, User
@@ -15,6 +14,7 @@ from app.domain.enums import SortDirection, UserRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from app.domain.rules import is_valid_locale, normalize_email
 from app.domain.schemas.users import AdminUserUpdate, ProfileUpdate
+from app.repositories.flush import flush_or_conflict
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.sessions import delete_user_sessions
 
@@ -32,6 +32,7 @@ __all__ = (
 )
 
 CREDENTIAL_PROVIDER = "credential"
+EMAIL_TAKEN = "A user with this email already exists."
 USER_SORTS = {"createdAt": User.created_at, "name": User.name, "email": User.email}
 
 
@@ -49,15 +50,7 @@ async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
 async def _ensure_email_free(db: AsyncSession, email: str, *, except_user: str | None = None) -> None:
     existing = await find_user_by_email(db, email)
     if existing is not None and existing.id != except_user:
-        raise ConflictError("A user with this email already exists.", code="email_taken")
-
-
-async def _flush_unique(db: AsyncSession) -> None:
-    """Flush, turning a unique-email race lost to a concurrent writer into a conflict."""
-    try:
-        await db.flush()
-    except IntegrityError as exc:
-        raise ConflictError("A user with this email already exists.", code="email_taken") from exc
+        raise ConflictError(EMAIL_TAKEN, code="email_taken")
 
 
 def _check_locale(locale: str | None) -> None:
@@ -90,7 +83,7 @@ async def create_user(
         preferred_locale=preferred_locale,
     )
     db.add(user)
-    await _flush_unique(db)
+    await flush_or_conflict(db, EMAIL_TAKEN, "email_taken")
     if password_hash is not None:
         db.add(Account(account_id=user.id, provider_id=CREDENTIAL_PROVIDER, user_id=user.id, password=password_hash))
         await db.flush()
@@ -121,7 +114,7 @@ async def update_user(db: AsyncSession, user_id: str, changes: AdminUserUpdate) 
         user.role = changes.role.value
     if changes.email_verified is not UNSET:
         user.email_verified = changes.email_verified
-    await _flush_unique(db)
+    await flush_or_conflict(db, EMAIL_TAKEN, "email_taken")
     return user
 
 
