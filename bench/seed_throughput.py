@@ -1,6 +1,6 @@
 """Seed throughput (rows/s) next to a raw-insert floor for the same rows, measured in the same run.
 
-    .venv/bin/python bench/seed_throughput.py [--scale 3000]
+    .venv/bin/python -m bench.seed_throughput [--scale 3000]
 
 The seed run is end to end (Faker data, one scrypt, deleting an earlier seed, bulk inserts in one
 transaction). The floor inserts the very same rows with the driver's executemany (sqlite3 in one
@@ -62,25 +62,38 @@ def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=3000)
-    args = parser.parse_args()
+def measure_seed(scale: int) -> dict[str, float]:
+    """Seed rows/s (end to end) and the raw-insert floor for the same rows, in one run."""
     with tempfile.TemporaryDirectory() as tmp:
         seeded, floor_db = Path(tmp) / "seeded.sqlite3", Path(tmp) / "floor.sqlite3"
         for path in (seeded, floor_db):
             migrations.upgrade(settings_for(path))
-        options = seed.Options(None, 7, args.scale, seed.DEFAULT_PASSWORD, False, True)
+        options = seed.Options(None, 7, scale, seed.DEFAULT_PASSWORD, False, True)
         started = time.perf_counter()
         plan, _counts = asyncio.run(seed.run(options, settings_for(seeded)))
         seed_seconds = time.perf_counter() - started
         rows = plan.count()
         floor_seconds = raw_floor(floor_db, plan, seed.INSERT_ORDER)
     seed_rate, floor_rate = rows / seed_seconds, rows / floor_seconds
-    print(f"rows                 {rows}")
-    print(f"seed (end to end)    {seed_seconds:8.2f} s  {seed_rate:10.0f} rows/s")
-    print(f"raw-insert floor     {floor_seconds:8.2f} s  {floor_rate:10.0f} rows/s")
-    print(f"ratio seed/floor     {seed_rate / floor_rate:8.3f}")
+    return {
+        "rows": rows,
+        "seed_seconds": seed_seconds,
+        "seed_rows_per_s": seed_rate,
+        "floor_seconds": floor_seconds,
+        "floor_rows_per_s": floor_rate,
+        "ratio": seed_rate / floor_rate,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=3000)
+    args = parser.parse_args()
+    figures = measure_seed(args.scale)
+    print(f"rows                 {figures['rows']:.0f}")
+    print(f"seed (end to end)    {figures['seed_seconds']:8.2f} s  {figures['seed_rows_per_s']:10.0f} rows/s")
+    print(f"raw-insert floor     {figures['floor_seconds']:8.2f} s  {figures['floor_rows_per_s']:10.0f} rows/s")
+    print(f"ratio seed/floor     {figures['ratio']:8.3f}")
 
 
 if __name__ == "__main__":
