@@ -153,7 +153,7 @@ def test_a_seed_killed_mid_transaction_leaves_the_database_as_before(
     baseline_wal = _wal_size(url) if backend == "sqlite" else 0
 
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "seed.py"), "--database-url", url, "--quiet", "--scale", "2000"],
+        [sys.executable, str(ROOT / "scripts" / "seed.py"), "--database-url", url, "--quiet", "--scale", "5000"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from faker import Faker
 from polyfactory import Ignore, Use
 from polyfactory.factories.sqlalchemy_factory import SQLAlchemyFactory
+from polyfactory.field_meta import FieldMeta
 
 from app.db.models import (
     Account,
@@ -80,6 +81,9 @@ def _user_agent() -> str:
     return str(FAKER.user_agent())
 
 
+_FIELDS: dict[type[Any], list[FieldMeta]] = {}
+
+
 class SeedFactory(SQLAlchemyFactory[M], Generic[M]):
     __is_base_factory__ = True
     __set_relationships__ = False
@@ -89,6 +93,13 @@ class SeedFactory(SQLAlchemyFactory[M], Generic[M]):
     __random__ = RNG
 
     id = Use(random_id)
+
+    @classmethod
+    def get_model_fields(cls) -> list[FieldMeta]:
+        """The model's fields, inspected once per factory (polyfactory inspects on every build)."""
+        if cls not in _FIELDS:
+            _FIELDS[cls] = super().get_model_fields()
+        return _FIELDS[cls]
 
 
 class UserFactory(SeedFactory[User]):
