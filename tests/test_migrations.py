@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,7 +25,16 @@ from tests.helpers import new_database_url
 pytestmark = pytest.mark.cli
 
 ROOT = Path(__file__).resolve().parent.parent
-INITIAL = "b921d66e5e01"
+
+
+# Broken revisions are stacked on the committed head (whatever it is when the test runs).
+def _committed_head() -> str:
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    assert head is not None
+    return head
+
+
+HEAD = _committed_head()
 
 
 def litestar(*args: str, db_url: str, migrations_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -97,7 +107,7 @@ async def test_check_fails_when_models_and_revisions_differ(fresh_url: str, scra
     add_revision(
         scratch_migrations,
         "drift0000001",
-        INITIAL,
+        HEAD,
         """
         with op.batch_alter_table("user") as batch:
             batch.drop_column("preferredLocale")
@@ -120,8 +130,8 @@ async def test_make_migrations_on_an_unchanged_schema_writes_nothing(fresh_url: 
 
 
 async def test_two_heads_fail_naming_both_revisions(fresh_url: str, scratch_migrations: Path) -> None:
-    add_revision(scratch_migrations, "headaaaa0001", INITIAL, 'op.add_column("team", sa.Column("colour", sa.Text()))')
-    add_revision(scratch_migrations, "headbbbb0002", INITIAL, 'op.add_column("team", sa.Column("motto", sa.Text()))')
+    add_revision(scratch_migrations, "headaaaa0001", HEAD, 'op.add_column("team", sa.Column("colour", sa.Text()))')
+    add_revision(scratch_migrations, "headbbbb0002", HEAD, 'op.add_column("team", sa.Column("motto", sa.Text()))')
     result = litestar("upgrade", "--no-prompt", db_url=fresh_url, migrations_dir=scratch_migrations)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -134,7 +144,7 @@ async def test_a_foreign_key_to_a_missing_table_fails_and_says_so(fresh_url: str
     add_revision(
         scratch_migrations,
         "ghostfk00001",
-        INITIAL,
+        HEAD,
         """
         op.create_table(
             "widget",
@@ -157,7 +167,7 @@ async def test_a_failing_revision_leaves_nothing_behind_on_postgres(
     add_revision(
         scratch_migrations,
         "halfway00001",
-        INITIAL,
+        HEAD,
         """
         op.create_table("halfway", sa.Column("id", sa.Text(), primary_key=True))
         op.add_column("user", sa.Column("nickname", sa.Text()))
@@ -168,7 +178,7 @@ async def test_a_failing_revision_leaves_nothing_behind_on_postgres(
     assert result.returncode != 0
     assert "halfway" not in await table_names(fresh_url)
     current = litestar("show-current-revision", db_url=fresh_url, migrations_dir=scratch_migrations)
-    assert INITIAL in current.stdout + current.stderr
+    assert HEAD in current.stdout + current.stderr
 
 
 async def test_a_sqlite_batch_rebuild_of_a_parent_keeps_every_child_row(
@@ -187,7 +197,7 @@ async def test_a_sqlite_batch_rebuild_of_a_parent_keeps_every_child_row(
     add_revision(
         scratch_migrations,
         "rebuild00001",
-        INITIAL,
+        HEAD,
         """
         with op.batch_alter_table("user", recreate="always") as batch:
             batch.add_column(sa.Column("nickname", sa.Text()))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.types import UTCDateTime, UtcNow, utcnow
@@ -185,6 +185,10 @@ class Member(Base):
     """A user's membership of an organization, with its role (``owner``/``admin``/``member``)."""
 
     __tablename__ = "member"
+    __table_args__ = (
+        # Member lists page by (createdAt, id) within an organization: an index range scan at any depth.
+        Index("member_organizationId_createdAt_id_idx", "organizationId", "createdAt", "id"),
+    )
 
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = _fk("organization.id", "organizationId")
