@@ -1,4 +1,6 @@
-"""Attempt limits for sign-in and sign-up, per client address and per email (fixed windows).
+"""Attempt limits for sign-in and sign-up, per client address and per email.
+
+Each counter's window opens at its first attempt and lasts ``window_seconds``.
 
 Counters live in a Litestar store: memory by default (one process); pass a shared store (Redis)
 when several workers serve the API. Emails are hashed in keys, never stored in clear.
@@ -25,23 +27,27 @@ class RateLimiter:
     per_email: int
     window_seconds: int
 
-    async def _count(self, scope: str, value: str, limit: int, window: int) -> None:
+    async def _count(self, scope: str, value: str, limit: int, now: float) -> None:
+        """One more attempt in the key's window, which opens at its first attempt (not at clock ticks)."""
         if limit <= 0:
             return
-        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-        key = f"ratelimit:{scope}:{digest}:{window}"
-        current = await self.store.get(key)
-        count = (int(current) if current else 0) + 1
-        await self.store.set(key, str(count).encode(), expires_in=self.window_seconds)
+        key = f"ratelimit:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+        stored = await self.store.get(key)
+        opened, count = (float(part) for part in stored.decode().split(":")) if stored else (now, 0.0)
+        if now - opened >= self.window_seconds:
+            opened, count = now, 0.0
+        count += 1
+        remaining = self.window_seconds - (now - opened)
+        await self.store.set(key, f"{opened}:{count:.0f}".encode(), expires_in=max(1, math.ceil(remaining)))
         if count > limit:
-            now = time.time()
-            retry_after = max(1, math.ceil((window + 1) * self.window_seconds - now))
             raise RateLimitedError(
-                "Too many attempts; try again later.", retry_after=retry_after, code="too_many_attempts"
+                "Too many attempts; try again later.",
+                retry_after=max(1, math.ceil(remaining)),
+                code="too_many_attempts",
             )
 
     async def attempt(self, *, address: str | None, email: str) -> None:
-        """Count one sign-in/sign-up attempt; 429 once either counter passes its limit in this window."""
-        window = int(time.time() // self.window_seconds)
-        await self._count("address", address or "unknown", self.per_address, window)
-        await self._count("email", email.strip().lower(), self.per_email, window)
+        """Count one sign-in/sign-up attempt; 429 once either counter passes its limit within its window."""
+        now = time.time()
+        await self._count("address", address or "unknown", self.per_address, now)
+        await self._count("email", email.strip().lower(), self.per_email, now)
