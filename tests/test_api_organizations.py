@@ -137,6 +137,9 @@ async def test_member_roles_and_the_last_owner(client: httpx.AsyncClient) -> Non
     promoted = await client.patch(f"{base}/{member_row['id']}", headers=bearer(owner), json={"role": "owner"})
     assert promoted.json()["role"] == "owner"
     assert (await client.post(f"/api/organizations/{org}/leave", headers=bearer(owner))).status_code == 204
+    # leaving clears the organization from the leaver's active session
+    session = (await client.get("/api/auth/session", headers=bearer(owner))).json()["session"]
+    assert session["activeOrganizationId"] is None
     assert (await client.get(f"/api/organizations/{org}", headers=bearer(owner))).status_code == 404
     assert (await client.delete(f"{base}/{admin_member['id']}", headers=bearer(member))).status_code == 204
     assert (await client.get(f"/api/organizations/{org}", headers=bearer(admin))).status_code == 404

@@ -29,8 +29,9 @@ from app.domain.schemas.orgs import (
     TeamMemberOut,
     TeamOut,
 )
-from app.domain.schemas.users import AccountOut, PasskeyOut, SessionOut, UserOut
+from app.domain.schemas.users import AccountOut, AuthResult, PasskeyOut, SessionOut, UserOut
 from app.domain.teams import split_team_ids
+from app.repositories.auth import Authenticated
 from app.repositories.organizations import decode_metadata
 from app.repositories.pagination import PageResult
 from app.repositories.sso import masked_config
@@ -76,6 +77,11 @@ def session_out(session: UserSession, current_id: str | None = None) -> SessionO
         active_team_id=session.active_team_id,
         current=session.id == current_id,
     )
+
+
+def auth_result_out(auth: Authenticated) -> AuthResult:
+    """A new session with its token: only ever returned to whoever it was just issued to."""
+    return AuthResult(token=auth.session.token, user=user_out(auth.user), session=session_out(auth.session))
 
 
 def account_out(account: Account) -> AccountOut:

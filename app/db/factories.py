@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import string
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from faker import Faker
@@ -238,7 +237,3 @@ class SubscriptionFactory(SeedFactory[Subscription]):
     stripe_schedule_id = Ignore()
     created_at = Ignore()
     updated_at = Ignore()
-
-
-def timestamps(moment: datetime) -> dict[str, datetime]:
-    return {"created_at": moment, "updated_at": moment}

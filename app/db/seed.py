@@ -186,7 +186,6 @@ class Builder:
         team = self.make(TeamFactory, organization_id=organization.id, created_at=created, member_count=0)
         if name:
             team["name"] = name
-        team_row = team
         for user in members:
             self.plan.rows.setdefault(TeamMember, []).append(
                 {
@@ -198,7 +197,7 @@ class Builder:
                     "updated_at": created,
                 }
             )
-            team_row["member_count"] += 1
+            team["member_count"] += 1
             member_row = self.member_of[(organization.id, user.id)]
             if member_row["team_id"] is None:
                 member_row["team_id"] = team.id

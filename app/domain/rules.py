@@ -36,16 +36,11 @@ _BCP47 = re.compile(
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions
     r"(?:-x(?:-[A-Za-z0-9]{1,8})+)?$"  # private use
 )
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_email(email: str) -> str:
     """Better Auth stores and looks up emails lower-cased."""
     return email.strip().lower()
-
-
-def is_valid_email(email: str) -> bool:
-    return len(email) <= 254 and _EMAIL.match(email) is not None
 
 
 def is_valid_locale(tag: str) -> bool:

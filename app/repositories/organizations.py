@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -269,9 +269,3 @@ async def remove_member(db: AsyncSession, membership: Membership, member_id: str
 async def leave_organization(db: AsyncSession, membership: Membership) -> None:
     await _ensure_not_last_owner(db, membership.member, "leave")
     await _remove(db, membership.member)
-
-
-async def member_count(db: AsyncSession, organization_id: str) -> int:
-    return (
-        await db.execute(select(func.count()).select_from(Member).where(Member.organization_id == organization_id))
-    ).scalar_one()

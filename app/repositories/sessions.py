@@ -22,7 +22,6 @@ __all__ = (
     "delete_session",
     "delete_user_sessions",
     "find_session_by_token",
-    "get_user_session",
     "list_user_sessions",
     "refresh_session",
     "set_active_organization",
@@ -72,13 +71,6 @@ async def refresh_session(db: AsyncSession, session: UserSession, now: datetime)
         session.expires_at = now + SESSION_LIFETIME
         session.updated_at = now
         await db.flush()
-
-
-async def get_user_session(db: AsyncSession, user_id: str, session_id: str) -> UserSession:
-    session = await db.get(UserSession, session_id)
-    if session is None or session.user_id != user_id:
-        raise NotFoundError("No such session.", code="session_not_found")
-    return session
 
 
 async def delete_session(db: AsyncSession, user_id: str, session_id: str) -> None:

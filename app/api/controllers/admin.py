@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Admin, Auth, client_info
 from app.api.dependencies import DB
-from app.api.mappers import page_out, session_out, subscription_out, user_out
+from app.api.mappers import auth_result_out, page_out, session_out, subscription_out, user_out
 from app.api.openapi import problems
 from app.api.params import Cursor, Id, Limit
 from app.domain.enums import SortDirection, SubscriptionStatus, UserRole
@@ -30,13 +30,8 @@ from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
 from app.repositories import subscriptions as subscription_repo
 from app.repositories import users as user_repo
-from app.repositories.auth import Authenticated
 
 __all__ = ("AdminController", "AdminSubscriptionController", "ImpersonationController")
-
-
-def _auth_result(auth: Authenticated) -> AuthResult:
-    return AuthResult(token=auth.session.token, user=user_out(auth.user), session=session_out(auth.session))
 
 
 class AdminController(Controller):
@@ -206,7 +201,7 @@ class AdminController(Controller):
         admin: Admin,
         user_id: Id,
     ) -> AuthResult:
-        return _auth_result(await auth_repo.impersonate(db, admin, user_id, client_info(request)))
+        return auth_result_out(await auth_repo.impersonate(db, admin, user_id, client_info(request)))
 
 
 class ImpersonationController(Controller):
@@ -221,7 +216,7 @@ class ImpersonationController(Controller):
         responses=problems(401, 403, 409),
     )
     async def stop(self, request: Request[Any, Any, Any], db: DB, auth: Auth) -> AuthResult:
-        return _auth_result(await auth_repo.stop_impersonating(db, auth, client_info(request)))
+        return auth_result_out(await auth_repo.stop_impersonating(db, auth, client_info(request)))
 
 
 class AdminSubscriptionController(Controller):

@@ -10,19 +10,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth, clear_session_cookie, client_info, set_session_cookie
 from app.api.dependencies import DB
-from app.api.mappers import session_out, user_out
+from app.api.mappers import auth_result_out, session_out, user_out
 from app.api.openapi import problems
 from app.api.ratelimit import RateLimiter
 from app.domain.schemas.users import AuthResult, SessionWithUser, SignInIn, SignUpIn
 from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
-from app.repositories.auth import Authenticated
 
 __all__ = ("AuthController",)
-
-
-def _result(auth: Authenticated) -> AuthResult:
-    return AuthResult(token=auth.session.token, user=user_out(auth.user), session=session_out(auth.session))
 
 
 async def _limit(request: Request[Any, Any, Any], email: str) -> None:
@@ -53,7 +48,7 @@ class AuthController(Controller):
             image=data.image,
             preferred_locale=data.preferred_locale,
         )
-        response = Response(_result(auth), status_code=HTTP_201_CREATED)
+        response = Response(auth_result_out(auth), status_code=HTTP_201_CREATED)
         set_session_cookie(request, response, auth)
         return response
 
@@ -69,7 +64,7 @@ class AuthController(Controller):
         auth = await auth_repo.sign_in(
             db, email=data.email, password=data.password, client=client_info(request), remember_me=data.remember_me
         )
-        response = Response(_result(auth))
+        response = Response(auth_result_out(auth))
         set_session_cookie(request, response, auth)
         return response
 
