@@ -8,6 +8,8 @@ import hmac
 import logging
 import os
 import re
+import shutil
+import textwrap
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +26,7 @@ from litestar import Litestar
 from app.api.application import create_app
 from app.config import Binding, Settings
 
+ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if b.strip()]
 TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -229,3 +232,26 @@ def reference_verify(stored: str, password: str) -> bool:
         maxmem=64 * 1024 * 1024,
     )
     return hmac.compare_digest(key.hex(), key_hex)
+
+
+def copy_migrations(directory: Path) -> Path:
+    """A throwaway copy of migrations/ (to add revisions to) under ``directory``."""
+    target = directory / "migrations"
+    shutil.copytree(ROOT / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def add_revision(directory: Path, revision: str, parent: str, upgrade: str) -> None:
+    """Write a revision file whose ``upgrade()`` body is ``upgrade`` into a migrations copy."""
+    steps = textwrap.indent(textwrap.dedent(upgrade).strip(), "    ")
+    source = (
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        f"revision = {revision!r}\n"
+        f"down_revision = {parent!r}\n"
+        "branch_labels = None\n"
+        "depends_on = None\n\n\n"
+        f"def upgrade() -> None:\n{steps}\n\n\n"
+        "def downgrade() -> None:\n    pass\n"
+    )
+    (directory / "versions" / f"{revision}_test.py").write_text(source)

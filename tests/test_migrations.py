@@ -7,11 +7,9 @@ rebuild) are built in a temporary copy of ``migrations/`` so the committed revis
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db.models import UserSession
-from tests.helpers import new_database_url
+from tests.helpers import add_revision, copy_migrations, new_database_url
 
 pytestmark = pytest.mark.cli
 
@@ -59,24 +57,7 @@ def fresh_url(backend: str, tmp_path: Path, pg_database_factory: list[str]) -> s
 @pytest.fixture
 def scratch_migrations(tmp_path: Path) -> Path:
     """A throwaway copy of migrations/ to add broken revisions to."""
-    target = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
-
-
-def add_revision(directory: Path, revision: str, parent: str, upgrade: str) -> None:
-    steps = textwrap.indent(textwrap.dedent(upgrade).strip(), "    ")
-    source = (
-        "import sqlalchemy as sa\n"
-        "from alembic import op\n\n"
-        f"revision = {revision!r}\n"
-        f"down_revision = {parent!r}\n"
-        "branch_labels = None\n"
-        "depends_on = None\n\n\n"
-        f"def upgrade() -> None:\n{steps}\n\n\n"
-        "def downgrade() -> None:\n    pass\n"
-    )
-    (directory / "versions" / f"{revision}_test.py").write_text(source)
+    return copy_migrations(tmp_path)
 
 
 async def table_names(url: str) -> set[str]:
