@@ -1,7 +1,7 @@
 """A comparable description of a SQLite schema, readable through any SQL channel.
 
 The same query runs through Python's ``sqlite3`` and through ``wrangler d1 execute --json`` (D1
-exposes the ``pragma_*`` table-valued functions), so a D1 database and an Alembic-built SQLite
+exposes the ``pragma_*`` table-valued functions, but refuses them on its own ``_cf_`` tables), so a D1 database and an Alembic-built SQLite
 file are compared by what SQLite itself reports: tables, columns (type, nullability, default,
 primary key), foreign keys (target, actions) and indexes (name, uniqueness, columns).
 """
@@ -17,14 +17,14 @@ __all__ = ("SCHEMA_QUERIES", "describe", "describe_file", "platform_table")
 SCHEMA_QUERIES = (
     """SELECT m.name AS tbl, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk
        FROM sqlite_master m JOIN pragma_table_info(m.name) p
-       WHERE m.type = 'table' ORDER BY m.name, p.cid""",
+       WHERE m.type = 'table' AND substr(m.name, 1, 4) <> '_cf_' ORDER BY m.name, p.cid""",
     """SELECT m.name AS tbl, f.id, f.seq, f."table" AS ref, f."from" AS col, f."to" AS ref_col,
               f.on_update, f.on_delete
        FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
-       WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq""",
+       WHERE m.type = 'table' AND substr(m.name, 1, 4) <> '_cf_' ORDER BY m.name, f.id, f.seq""",
     """SELECT m.name AS tbl, il.name AS idx, il."unique", il.origin, il.partial, ii.seqno, ii.name AS col
        FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-       WHERE m.type = 'table' ORDER BY m.name, il.name, ii.seqno""",
+       WHERE m.type = 'table' AND substr(m.name, 1, 4) <> '_cf_' ORDER BY m.name, il.name, ii.seqno""",
 )
 SECTIONS = ("columns", "foreign keys", "indexes")
 
