@@ -1,6 +1,6 @@
 """Seed throughput (rows/s) next to a raw-insert floor for the same rows, measured in the same run.
 
-    .venv/bin/python -m bench.seed_throughput [--scale 3000]
+    .venv/bin/python -m bench.seed_throughput [--scale 33333]   # 100,000 users
 
 The seed run is end to end (Faker data, one scrypt, deleting an earlier seed, bulk inserts in one
 transaction). The floor inserts the very same rows with the driver's executemany (sqlite3 in one
@@ -20,8 +20,11 @@ from typing import Any
 
 from app.config import Binding, Settings
 from app.db import migrations, seed
+from app.db.models import User
 from app.db.types import to_epoch_ms
 
+# --scale N seeds 3 * (N - 1) + 7 users: this is the 100,000-user data set of the target.
+SCALE_100K_USERS = 33_333
 SECRET = "bench-secret-0123456789-0123456789-xyz"
 
 
@@ -48,13 +51,13 @@ def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
         rows = plan.rows.get(model, [])
         if not rows:
             continue
-        mapper = model.__mapper__  # type: ignore[attr-defined]
-        attrs = [attr.key for attr in mapper.column_attrs]
-        columns = ", ".join(f'"{mapper.columns[key].name}"' for key in attrs)
-        marks = ", ".join("?" for _ in attrs)
+        table = model.__table__  # type: ignore[attr-defined]
+        names = [column.name for column in table.columns]
+        columns = ", ".join(f'"{name}"' for name in names)
+        marks = ", ".join("?" for _ in names)
         connection.executemany(
-            f'INSERT INTO "{mapper.local_table.name}" ({columns}) VALUES ({marks})',
-            [tuple(storage_value(row[key]) for key in attrs) for row in rows],
+            f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',
+            [tuple(storage_value(row[name]) for name in names) for row in rows],
         )
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - started
@@ -73,10 +76,12 @@ def measure_seed(scale: int) -> dict[str, float]:
         plan, _counts = asyncio.run(seed.run(options, settings_for(seeded)))
         seed_seconds = time.perf_counter() - started
         rows = plan.count()
+        users = len(plan.rows.get(User, []))
         floor_seconds = raw_floor(floor_db, plan, seed.INSERT_ORDER)
     seed_rate, floor_rate = rows / seed_seconds, rows / floor_seconds
     return {
         "rows": rows,
+        "users": users,
         "seed_seconds": seed_seconds,
         "seed_rows_per_s": seed_rate,
         "floor_seconds": floor_seconds,
@@ -87,10 +92,10 @@ def measure_seed(scale: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=3000)
+    parser.add_argument("--scale", type=int, default=SCALE_100K_USERS)
     args = parser.parse_args()
     figures = measure_seed(args.scale)
-    print(f"rows                 {figures['rows']:.0f}")
+    print(f"rows                 {figures['rows']:.0f} ({figures['users']:.0f} users)")
     print(f"seed (end to end)    {figures['seed_seconds']:8.2f} s  {figures['seed_rows_per_s']:10.0f} rows/s")
     print(f"raw-insert floor     {figures['floor_seconds']:8.2f} s  {figures['floor_rows_per_s']:10.0f} rows/s")
     print(f"ratio seed/floor     {figures['ratio']:8.3f}")

@@ -65,15 +65,20 @@ def seed_factories(seed: int) -> None:
     FAKER.seed_instance(seed)
 
 
+# Every byte value maps to one of the 62 symbols; ids need not be uniform (they are development
+# data and never secrets), only reproducible and cheap: this is ~10x faster than RNG.choices.
+_ID_BYTES = bytes(ord(_ID_ALPHABET[value % len(_ID_ALPHABET)]) for value in range(256))
+
+
 def random_id(size: int = 32) -> str:
-    """A Better Auth-style id drawn from the factories' (seedable) random source."""
-    return "".join(RNG.choices(_ID_ALPHABET, k=size))
+    """A Better Auth-style id (``[A-Za-z0-9]``) drawn from the factories' (seedable) random source."""
+    return RNG.randbytes(size).translate(_ID_BYTES).decode("ascii")
 
 
 def row_values(instance: Base) -> dict[str, Any]:
-    """The built instance as a dict of mapped attribute -> value, for bulk ``insert(Model)``."""
+    """The built instance as a row for a Core ``insert(table)``: column name -> value."""
     mapper = instance.__mapper__
-    return {attr.key: getattr(instance, attr.key) for attr in mapper.column_attrs}
+    return {attr.columns[0].name: getattr(instance, attr.key) for attr in mapper.column_attrs}
 
 
 def _user_agent() -> str:
