@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 import httpx
@@ -147,6 +149,33 @@ async def test_unknown_email_and_wrong_password_look_the_same(
     assert len(verified) == 2
     assert verified[0] == dummy_hash()
     assert verified[1] != dummy_hash()
+
+
+async def test_a_sign_in_burst_runs_at_most_one_scrypt_per_core(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-ins beyond the core count queue for scrypt rather than oversubscribing the CPU."""
+    await sign_up(client, "erin@example.com", "erin's password")
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    def watched_verify(stored: str, password: str) -> bool:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            return verify_password(stored, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(auth_repository, "verify_password", watched_verify)
+    body = {"email": "erin@example.com", "password": "erin's password"}
+    burst = 4 * auth_repository.SCRYPT_THREADS + 2
+    responses = await asyncio.gather(*(client.post("/api/auth/sign-in", json=body) for _ in range(burst)))
+    assert [r.status_code for r in responses] == [200] * burst
+    assert 1 <= peak <= auth_repository.SCRYPT_THREADS
 
 
 async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:

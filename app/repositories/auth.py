@@ -1,12 +1,16 @@
 """Email/password authentication with Better Auth-compatible rows: sign-up, sign-in, session checks.
 
-Password hashing (scrypt, ~50 ms of CPU by design) runs on a worker thread so the event loop keeps
-serving. An unknown email costs the same scrypt as a wrong password (a dummy hash is verified).
+Password hashing (scrypt, ~50 ms of CPU by design) runs on worker threads so the event loop keeps
+serving: at most one per CPU core, so that a burst of sign-ins queues for scrypt instead of
+starving the event loop (and, on SQLite, a writer holding the lock) of CPU. An unknown email costs
+the same scrypt as a wrong password (a dummy hash is verified).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,12 +57,16 @@ class Authenticated:
     session: UserSession
 
 
+SCRYPT_THREADS = os.cpu_count() or 1
+_scrypt_pool = ThreadPoolExecutor(max_workers=SCRYPT_THREADS, thread_name_prefix="scrypt")
+
+
 async def hash_off_loop(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+    return await asyncio.get_running_loop().run_in_executor(_scrypt_pool, hash_password, password)
 
 
 async def verify_off_loop(stored: str, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, stored, password)
+    return await asyncio.get_running_loop().run_in_executor(_scrypt_pool, verify_password, stored, password)
 
 
 async def _open_session(db: AsyncSession, user: User, client: ClientInfo, remember_me: bool) -> Authenticated:
