@@ -196,8 +196,8 @@ def _check_migration(db: sqlite3.Connection, migration: D1Migration) -> None:
     db.set_authorizer(authorize)
     try:
         for index, statement in enumerate(split_statements(migration.sql)):
+            before = _dependents(db)  # (its own queries pass the authorizer too: record after it)
             current = _Access()
-            before = _dependents(db)
             try:
                 db.execute(statement)
             except sqlite3.Error as exc:
