@@ -4,7 +4,7 @@
 
 The seed run is end to end (Faker data, one scrypt, deleting an earlier seed, bulk inserts in one
 transaction). The floor inserts the very same rows with the driver's executemany (sqlite3 in one
-transaction) into a fresh database: the cost of storing them and nothing else.
+transaction, with the seed's pragmas) into a fresh database: the cost of storing them and nothing else.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA cache_size=-{seed.BULK_CACHE_KIB}")  # the seed's own storage settings
     started = time.perf_counter()
     connection.execute("BEGIN")
     for model in order:

@@ -72,6 +72,10 @@ SEED_DOMAIN = "seed.example.com"
 SEED_SLUG_PREFIX = "seed-"
 DEFAULT_PASSWORD = "seed-password-2026"
 BATCH = 2000
+# A 256 MiB SQLite page cache for the bulk insert: with the default 2 MiB, inserting 450,000 rows
+# with random ids into their unique indexes spends its time re-reading evicted index pages
+# (measured: the insert ~25% faster at 100,000 users).
+BULK_CACHE_KIB = 256 * 1024
 
 err = Console(stderr=True)
 out = Console()
@@ -411,7 +415,7 @@ async def run(options: Options, settings: Settings) -> tuple[Plan, dict[str, int
         settings = replace(settings, db=Binding("DB", options.database_url, "--database-url"))
     if settings.db.url is None:
         raise SeedError(f"The DB binding is absent ({settings.db.source}); set DATABASE_URL or --database-url.")
-    engine = create_engine(settings)
+    engine = create_engine(settings, sqlite_cache_kib=BULK_CACHE_KIB)
     try:
         if not await schema_present(engine):
             raise SeedError("The database has no schema (no `user` table). Run `litestar database upgrade` first.")
