@@ -45,6 +45,7 @@ __all__ = (
     "TeamFactory",
     "TeamMemberFactory",
     "UserFactory",
+    "column_names",
     "random_id",
     "row_values",
     "seed_factories",
@@ -75,10 +76,20 @@ def random_id(size: int = 32) -> str:
     return RNG.randbytes(size).translate(_ID_BYTES).decode("ascii")
 
 
+_COLUMN_NAMES: dict[type[Base], dict[str, str]] = {}
+
+
+def column_names(model: type[Base]) -> dict[str, str]:
+    """Mapped attribute name -> column name (``created_at`` -> ``createdAt``), computed once per model."""
+    names = _COLUMN_NAMES.get(model)
+    if names is None:
+        names = _COLUMN_NAMES[model] = {attr.key: attr.columns[0].name for attr in model.__mapper__.column_attrs}
+    return names
+
+
 def row_values(instance: Base) -> dict[str, Any]:
     """The built instance as a row for a Core ``insert(table)``: column name -> value."""
-    mapper = instance.__mapper__
-    return {attr.columns[0].name: getattr(instance, attr.key) for attr in mapper.column_attrs}
+    return {column: getattr(instance, key) for key, column in column_names(type(instance)).items()}
 
 
 def _user_agent() -> str:

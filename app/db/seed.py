@@ -44,6 +44,7 @@ from app.db.factories import (
     SubscriptionFactory,
     TeamFactory,
     UserFactory,
+    column_names,
     random_id,
     row_values,
     seed_factories,
@@ -131,17 +132,6 @@ class Row(dict[str, Any]):
 
 
 POOL_SIZE = 128
-
-
-_COLUMN_NAMES: dict[type[Base], dict[str, str]] = {}
-
-
-def column_names(model: type[Base]) -> dict[str, str]:
-    """Mapped attribute name -> column name (``created_at`` -> ``createdAt``), computed once per model."""
-    names = _COLUMN_NAMES.get(model)
-    if names is None:
-        names = _COLUMN_NAMES[model] = {attr.key: attr.columns[0].name for attr in model.__mapper__.column_attrs}
-    return names
 
 
 class Builder:

@@ -20,7 +20,7 @@ from app.config import PROJECT_ROOT
 from app.db.d1_export import d1_migrations_dir
 from app.db.migrations import upgrade
 from tests.helpers import make_settings
-from tests.interop.tools import node_env
+from tests.interop.tools import run_node
 from tests.sqlite_schema import SCHEMA_QUERIES, describe, describe_file
 
 D1_DIR = d1_migrations_dir(PROJECT_ROOT / "wrangler.toml")
@@ -36,15 +36,7 @@ def worker(node_tools: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def wrangler(node_tools: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(node_tools / "node_modules" / ".bin" / "wrangler"), *args],
-        cwd=project,
-        env=node_env(project),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_node([str(node_tools / "node_modules" / ".bin" / "wrangler"), *args], project, timeout=300)
 
 
 def d1_query(node_tools: Path, project: Path, sql: str) -> list[list[dict[str, Any]]]:

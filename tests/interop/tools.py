@@ -42,6 +42,13 @@ def node_env(folder: Path) -> dict[str, str]:
     }
 
 
+def run_node(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a node tool in ``cwd`` with :func:`node_env`, capturing its output (never raises on exit codes)."""
+    return subprocess.run(
+        command, cwd=cwd, env=node_env(cwd), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def install(folder: Path) -> Path:
     """``npm ci`` of the pinned tools into ``folder``; skips (or fails, in CI) without Node.js."""
     node, npm = shutil.which("node"), shutil.which("npm")
@@ -52,15 +59,7 @@ def install(folder: Path) -> Path:
         pytest.skip(message)
     for name in NODE_FILES:
         shutil.copy(NODE_DIR / name, folder / name)
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=folder,
-        env=node_env(folder),
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    result = run_node([npm, "ci", "--no-audit", "--no-fund"], folder, timeout=1200)
     if result.returncode != 0:
         pytest.fail(f"npm ci of tests/interop/node failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
     return folder
@@ -78,15 +77,7 @@ def better_auth(tools: Path, db_url: str, command: str, **arguments: Any) -> Any
     """Run one command of ``auth.mjs`` (a real Better Auth on the same database); its result."""
     kind, url = node_database(db_url)
     payload = {"db": kind, "url": url, "secret": TEST_SECRET, "command": command, **arguments}
-    result = subprocess.run(
-        ["node", "auth.mjs", json.dumps(payload)],
-        cwd=tools,
-        env=node_env(tools),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_node(["node", "auth.mjs", json.dumps(payload)], tools, timeout=120)
     try:
         answer = json.loads(result.stdout)
     except json.JSONDecodeError:
