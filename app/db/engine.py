@@ -18,6 +18,7 @@ from advanced_alchemy.extensions.litestar import (
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from app.config import Settings
 from app.db.models import Base
@@ -76,10 +77,20 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # The pool's own reset (disabled in create_engine) would send a ROLLBACK for every
+        # connection returned, though a request's session has already committed or rolled back:
+        # one more thread round trip per request. SQLite says whether a transaction is open, so
+        # roll back exactly when one is (a connection never goes back to the pool holding a lock).
+        if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
 
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
-        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}}
+        # Reset on return is done by install_sqlite_pragmas' "reset" listener, only when needed.
+        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}, "pool_reset_on_return": None}
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}
 
 
