@@ -9,7 +9,10 @@ the same scrypt as a wrong password (a dummy hash is verified).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -58,7 +61,22 @@ class Authenticated:
 
 
 SCRYPT_THREADS = os.cpu_count() or 1
-_scrypt_pool = ThreadPoolExecutor(max_workers=SCRYPT_THREADS, thread_name_prefix="scrypt")
+SCRYPT_NICENESS = 10
+"""How much lower the hashing threads' CPU priority is (Linux nice value, per thread)."""
+
+
+def _lower_hashing_priority() -> None:
+    """Let the event loop win the CPU from scrypt: a burst of sign-ins then uses the idle cores
+    but cannot stretch every other request's latency (the hashing threads still get a core
+    whenever the loop is idle). Linux keeps nice values per thread; elsewhere this is skipped."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SCRYPT_NICENESS)
+
+
+_scrypt_pool = ThreadPoolExecutor(
+    max_workers=SCRYPT_THREADS, thread_name_prefix="scrypt", initializer=_lower_hashing_priority
+)
 
 
 async def hash_off_loop(password: str) -> str:
