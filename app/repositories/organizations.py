@@ -12,6 +12,7 @@ import msgspec
 from msgspec import UNSET
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import Member, Organization, Team, TeamMember, User, UserSession
@@ -174,13 +175,15 @@ async def delete_organization(db: AsyncSession, membership: Membership) -> None:
 async def list_members(
     db: AsyncSession, membership: Membership, *, limit: int | None, cursor: str | None
 ) -> PageResult[Member]:
-    """The organization's members in the order they joined, each with its user loaded."""
-    statement = select(Member).where(Member.organization_id == membership.organization.id)
-    page = await paginate(
+    """The organization's members in the order they joined, each with its user (joined in the page query)."""
+    statement = (
+        select(Member)
+        .where(Member.organization_id == membership.organization.id)
+        .options(joinedload(Member.user, innerjoin=True))
+    )
+    return await paginate(
         db, statement, Keyset(Member.created_at, Member.id, SortDirection.ASC), limit=limit, cursor=cursor
     )
-    await _attach_users(db, page.items)
-    return page
 
 
 async def _attach_users(db: AsyncSession, members: list[Member]) -> None:
