@@ -6,8 +6,8 @@ For each backend: a fresh database is migrated and seeded, an organization gets 
 and the service runs in its own process (uvicorn, one worker) on 127.0.0.1 with the bench app
 (the product plus ``/bench/baseline``). wrk (``bench/load.py``) drives each case for a bounded
 time and reports requests/s, p50 and p99; only the chained invitation create + accept flow (a
-bounded number of pairs) uses an asyncio client. Results go to ``bench/results/latest.json`` and ``latest.md``.
-Timings are never asserted: the machine is shared and noisy; read the ratios.
+bounded number of pairs) uses an asyncio client. Results go to ``bench/results/latest.json`` and
+``latest.md``. Timings are never asserted: the machine is shared and noisy; read the ratios.
 """
 
 from __future__ import annotations

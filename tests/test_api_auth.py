@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import re
+import sys
 import threading
 from datetime import timedelta
 
@@ -176,6 +178,25 @@ async def test_a_sign_in_burst_runs_at_most_one_scrypt_per_core(
     responses = await asyncio.gather(*(client.post("/api/auth/sign-in", json=body) for _ in range(burst)))
     assert [r.status_code for r in responses] == [200] * burst
     assert 1 <= peak <= auth_repository.SCRYPT_THREADS
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="nice values are per thread on Linux only")
+async def test_sign_in_hashes_at_a_lower_cpu_priority_than_the_event_loop(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sign_up(client, "nina@example.com", password="nina's password")
+    seen: list[int] = []
+
+    def watched_verify(stored: str, password: str) -> bool:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return verify_password(stored, password)
+
+    monkeypatch.setattr(auth_repository, "verify_password", watched_verify)
+    response = await client.post("/api/auth/sign-in", json={"email": "nina@example.com", "password": "nina's password"})
+    assert response.status_code == 200
+    loop_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert loop_niceness < auth_repository.SCRYPT_NICENESS
+    assert seen == [auth_repository.SCRYPT_NICENESS]
 
 
 async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:

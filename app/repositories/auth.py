@@ -62,7 +62,7 @@ class Authenticated:
 
 SCRYPT_THREADS = os.cpu_count() or 1
 SCRYPT_NICENESS = 10
-"""How much lower the hashing threads' CPU priority is (Linux nice value, per thread)."""
+"""The hashing threads' Linux nice value (absolute, per thread; the event loop's is normally 0)."""
 
 
 def _lower_hashing_priority() -> None:
