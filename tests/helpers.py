@@ -110,9 +110,12 @@ def recording_logs(name: str) -> Iterator[LogRecorder]:
 
 
 class ResponseLog:
-    """Every response the suite receives, with who asked; scanned for secrets at the end of the run."""
+    """Every response the suite receives, with who asked; scanned at the end of the run for secrets,
+    and for dates not written as JavaScript's ``toISOString()`` (three fractional digits and ``Z``)."""
 
     PASSWORD_HASH = re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}")
+    DATE_LIKE = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[^"]*)"')
+    JS_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
     def __init__(self) -> None:
         self.entries: list[tuple[str | None, str, str, str | None]] = []  # (caller, request, body, issued token)
@@ -138,6 +141,11 @@ class ResponseLog:
         for caller, request, body, issued in self.entries:
             if self.PASSWORD_HASH.search(body):
                 found.append(f"{request}: a password hash")
+            found.extend(
+                f"{request}: a date not in toISOString() form ({value})"
+                for value in self.DATE_LIKE.findall(body)
+                if not self.JS_DATE.fullmatch(value)
+            )
             found.extend(f"{request}: a secret ({value[:6]}...)" for value in self.secrets if value in body)
             own = self.token_owner.get(caller or "")
             for token, owner in self.token_owner.items():

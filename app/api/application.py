@@ -30,6 +30,7 @@ from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
 from app.config import Settings, get_settings
 from app.db.engine import sqlalchemy_config
+from app.domain.instants import INSTANT_ENCODERS
 from app.log import logging_config
 
 __all__ = ("create_app",)
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_request_body_bytes,
+        type_encoders=INSTANT_ENCODERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
             title="SaaS data API",
