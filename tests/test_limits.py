@@ -60,17 +60,26 @@ async def test_list_size_is_capped(client: httpx.AsyncClient) -> None:
     assert response.json()["errors"][0]["field"] == "limit"
 
 
-async def test_cors_is_off_by_default_and_follows_settings(settings: Settings) -> None:
+async def test_cors_is_off_by_default_and_allows_exactly_the_trusted_origins(settings: Settings) -> None:
     preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
     async with api_client(settings) as client:
-        default = await client.options("/api/auth/sign-in", headers=preflight)
+        default = await client.options("/api/auth/sign-in/email", headers=preflight)
         simple = await client.get("/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in default.headers
     assert "access-control-allow-origin" not in simple.headers
-    allowed = dataclasses.replace(settings, cors_origins=("https://app.example.com",))
+    allowed = dataclasses.replace(
+        settings, base_url="https://api.example.com", trusted_origin_entries=("https://*.example.com",)
+    )
     app = create_app(allowed)
     async with api_client(allowed, app) as client:
-        ok = await client.options("/api/auth/sign-in", headers=preflight)
-        evil = await client.options("/api/auth/sign-in", headers={**preflight, "Origin": "https://evil.example"})
+        ok = await client.options("/api/auth/sign-in/email", headers=preflight)
+        evil = await client.options("/api/auth/sign-in/email", headers={**preflight, "Origin": "https://evil.example"})
+        lookalike = await client.get("/health", headers={"Origin": "https://app.example.com.evil.example"})
+        read = await client.get("/health", headers={"Origin": "https://app.example.com"})
     assert ok.headers.get("access-control-allow-origin") == "https://app.example.com"
+    assert ok.headers.get("access-control-allow-credentials") == "true"
     assert evil.headers.get("access-control-allow-origin") != "https://evil.example"
+    assert "access-control-allow-origin" not in lookalike.headers
+    assert read.headers.get("access-control-allow-origin") == "https://app.example.com"
+    assert read.headers.get("access-control-allow-credentials") == "true"
+    assert "set-auth-token" in read.headers.get("access-control-expose-headers", "")

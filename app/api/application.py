@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -26,6 +25,7 @@ from app.api.controllers.organizations import (
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
+from app.api.origins import cors_config, require_trusted_origin
 from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
 from app.config import Settings, get_settings
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
             }
         ),
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=cors_config(settings),
+        before_request=require_trusted_origin,
         request_max_body_size=settings.max_request_body_bytes,
         type_encoders=INSTANT_ENCODERS,
         logging_config=logging_config(settings.log_level),

@@ -13,7 +13,13 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE, sign_session_token, unsign_session_cookie
+from app.domain.cookies import (
+    SECURE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    sign_session_token,
+    token_from_bearer,
+    unsign_session_cookie,
+)
 from app.domain.enums import UserRole
 from app.domain.errors import AuthenticationError, PermissionDeniedError
 from app.domain.rules import user_has_role
@@ -40,13 +46,17 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 def session_token(request: Request[Any, Any, Any]) -> str | None:
-    """The bearer token, else the token inside a correctly signed Better Auth session cookie."""
+    """The bearer token (raw, or Better Auth's signed ``token.signature``), else the token inside a
+    correctly signed Better Auth session cookie."""
     header = request.headers.get("authorization")
     if header:
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        scheme, _, credentials = header.partition(" ")
+        credentials = credentials.strip()
+        if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN_LENGTH:
             raise AuthenticationError("Use 'Authorization: Bearer <session token>'.", code="invalid_authorization")
+        token = token_from_bearer(credentials, _settings(request).secret)
+        if token is None:
+            raise AuthenticationError("The bearer token's signature does not match.", code="invalid_session")
         return token
     for name in (SECURE_SESSION_COOKIE, SESSION_COOKIE):
         value = request.cookies.get(name)
