@@ -20,18 +20,17 @@ export function openDatabase(kind, url) {
     return { database: pool, close: () => pool.end() };
   }
   if (kind !== "sqlite") throw new Error(`unknown database kind ${JSON.stringify(kind)} (sqlite or postgres)`);
-  const client = createClient({ url: `file:${url}` });
-  // Several processes share the file (this service, Better Auth, the harness): wait for locks.
-  const ready = client.execute("PRAGMA busy_timeout = 5000");
+  // Several processes share the file (this service, Better Auth, the harness): every pooled
+  // connection waits up to `timeout` ms for another's write lock instead of failing at once.
+  const client = createClient({ url: `file:${url}`, timeout: 15_000 });
   return {
     database: drizzleAdapter(drizzle(client, { schema }), { provider: "sqlite", schema }),
-    ready,
     close: () => client.close(),
   };
 }
 
 /** Better Auth's options: the plugins and settings both servers of the interop tests agree on. */
-export function authOptions({ database, secret, baseURL, trustedOrigins = [] }) {
+export function authOptions({ database, secret, baseURL, trustedOrigins = [], logLevel = null }) {
   return {
     secret,
     baseURL,
@@ -45,14 +44,13 @@ export function authOptions({ database, secret, baseURL, trustedOrigins = [] }) 
     // Better Auth skips origin checks when NODE_ENV=test; the interop flows test them.
     advanced: { disableOriginCheck: false, disableCSRFCheck: false },
     telemetry: { enabled: false },
-    logger: { disabled: true },
+    logger: logLevel ? { level: logLevel } : { disabled: true },
   };
 }
 
 /** A Better Auth instance on the database; `close()` releases the connections. */
-export async function createAuth({ db, url, secret, baseURL, trustedOrigins }) {
+export function createAuth({ db, url, secret, baseURL, trustedOrigins, logLevel }) {
   const opened = openDatabase(db, url);
-  await opened.ready;
-  const auth = betterAuth(authOptions({ database: opened.database, secret, baseURL, trustedOrigins }));
+  const auth = betterAuth(authOptions({ database: opened.database, secret, baseURL, trustedOrigins, logLevel }));
   return { auth, close: opened.close };
 }

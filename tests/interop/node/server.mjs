@@ -5,7 +5,7 @@
 // CLI (stable; every option also reads the environment variable in brackets):
 //   node server.mjs --db sqlite|postgres --url <sqlite file path | postgres URL> --secret <secret>
 //                   [--port 0] [--host 127.0.0.1] [--base-url http://HOST:PORT]
-//                   [--trusted-origins https://a.example,https://b.example]
+//                   [--trusted-origins https://a.example,https://b.example] [--log-level error]
 //   --db               database kind [INTEROP_DB]
 //   --url              SQLite file path, or postgres://user@host:port/name [INTEROP_DB_URL]
 //   --secret           the shared BETTER_AUTH_SECRET [BETTER_AUTH_SECRET]
@@ -14,6 +14,8 @@
 //   --base-url         Better Auth's baseURL, default http://HOST:PORT (the port actually bound)
 //                      [BETTER_AUTH_URL]
 //   --trusted-origins  comma-separated extra trusted origins [BETTER_AUTH_TRUSTED_ORIGINS]
+//   --log-level        Better Auth's logger to stderr: debug, info, warn or error; default: off
+//                      [BETTER_AUTH_LOG_LEVEL]
 // Once listening it prints exactly one JSON line to stdout:
 //   {"ready":true,"url":"http://127.0.0.1:54321","port":54321,"baseURL":"http://127.0.0.1:54321"}
 // The endpoints are under <url>/api/auth (GET /api/auth/ok answers {"ok":true}). It stops cleanly
@@ -34,6 +36,7 @@ function options() {
       host: { type: "string", default: process.env.HOST ?? "127.0.0.1" },
       "base-url": { type: "string", default: process.env.BETTER_AUTH_URL },
       "trusted-origins": { type: "string", default: process.env.BETTER_AUTH_TRUSTED_ORIGINS ?? "" },
+      "log-level": { type: "string", default: process.env.BETTER_AUTH_LOG_LEVEL },
     },
     strict: true,
   });
@@ -74,6 +77,7 @@ async function main() {
     secret: config.secret,
     baseURL,
     trustedOrigins: config.trustedOrigins,
+    logLevel: config["log-level"],
   });
   await auth.$context; // fail now, not on the first request, when the database is unusable
   handler = toNodeHandler(auth);
