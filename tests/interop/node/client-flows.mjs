@@ -8,7 +8,8 @@
 //      "untrustedOrigin": "http://evil.example.test",
 //      "run": "r1a2b3",                      unique per run: in every email and slug
 //      "db": "sqlite"|"postgres", "url": ..., "secret": ...,   the shared database, for the harness's
-//                                            own writes (promote an admin, verify an email, expire an invitation)
+//                                            own writes (promote an admin, verify an email, age or
+//                                            expire a session, expire an invitation)
 //      "only": ["sign-up@cookie", ...],      optional: these flows only
 //      "concurrency": 4}                     optional: flows run at once
 // prints {"flows": {"<name>@<mode>": {"steps": [...]} | {"steps": [...], "error": "..."}}}.
@@ -19,6 +20,7 @@ import { createAuth } from "./instance.mjs";
 import { FlowAborted, Names, PASSWORD, Recorder, bearerClient, cookieClient } from "./harness.mjs";
 
 const COOKIE = ["cookie"];
+const DAY = 86_400_000;
 const BOTH = ["cookie", "bearer"];
 const FLOWS = [];
 
@@ -79,6 +81,12 @@ class Flow {
     this.sessions.set(who, (this.sessions.get(who) ?? 0) + 1);
     this.names.add(token, `${who}-session${this.sessions.get(who)}`);
     return token;
+  }
+
+  /** The raw token of a session the flow named (e.g. "ada-session1"). */
+  token(holder, name) {
+    for (const [value, named] of this.names.byValue) if (named === name) return value;
+    throw new Error(`no session named ${name}`);
   }
 
   /** Sign up a new user on a new client: {holder, email, id, name}. */
@@ -247,6 +255,30 @@ flow("get-session-anonymous", BOTH, async (f) => {
   await f.step("disableCookieCache, disableRefresh", f.client(), (c) =>
     c.getSession({ query: { disableCookieCache: true, disableRefresh: true } }),
   );
+});
+
+flow("session-refresh", BOTH, async (f) => {
+  const ada = await f.user("ada");
+  await f.hand.ageSession(f.token(ada.holder, "ada-session1"), 2);
+  await f.step("disableRefresh: two days old, not extended", ada.holder, (c) =>
+    c.getSession({ query: { disableRefresh: true } }),
+  );
+  await f.step("get-session extends it and re-sets the cookie", ada.holder, (c) => c.getSession());
+  await f.step("extended once, not again", ada.holder, (c) => c.getSession(), { view: (d) => d?.session });
+  await f.step("list-sessions needs a fresh session", ada.holder, (c) => c.listSessions());
+  await f.step("delete-user without a password needs one too", ada.holder, (c) => c.deleteUser({}));
+  await f.step("revoke-sessions does not", ada.holder, (c) => c.revokeSessions());
+});
+
+flow("session-expired", COOKIE, async (f) => {
+  const ada = await f.user("ada");
+  await f.hand.expireSession(f.token(ada.holder, "ada-session1"));
+  await f.step("an expired session authenticates nothing", ada.holder, (c) => c.organization.list());
+  await f.step("then signed out", ada.holder, (c) => c.getSession());
+  const bob = await f.user("bob");
+  const forgetful = await f.device(bob, { rememberMe: false });
+  await f.hand.ageSession(forgetful.sessionToken, 2);
+  await f.step("a dont_remember session is never extended", forgetful, (c) => c.getSession());
 });
 
 flow("bearer-token-forms", COOKIE, async (f) => {
@@ -980,6 +1012,17 @@ async function databaseHand(config) {
     close,
     promote: (userId) => context.internalAdapter.updateUser(userId, { role: "admin" }),
     verifyEmail: (userId) => context.internalAdapter.updateUser(userId, { emailVerified: true }),
+    // Make a session `days` old: created and updated then, expiring a full lifetime after that.
+    ageSession: (token, days) => {
+      const created = new Date(Date.now() - days * DAY);
+      const lifetime = 7 * DAY;
+      return context.internalAdapter.updateSession(token, {
+        createdAt: created,
+        updatedAt: created,
+        expiresAt: new Date(created.getTime() + lifetime),
+      });
+    },
+    expireSession: (token) => context.internalAdapter.updateSession(token, { expiresAt: new Date(Date.now() - 60_000) }),
     expireInvitation: (id) =>
       context.adapter.update({
         model: "invitation",

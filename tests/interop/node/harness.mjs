@@ -7,11 +7,13 @@
 // - bearer mode: `fetchOptions.auth = {type: "Bearer", token}`, the token read from `set-auth-token`
 //   (no cookies; the same Origin header, which a cookie-less sign-in needs from Node's fetch).
 //
-// An outcome step is {call, request, status, code, data, cookies?, authToken?, badDates?}. Values that differ
-// between two servers by nature are normalised: ids and tokens become the names the flow gave them
-// (or <id>/<token>), dates become <date> (an expiry becomes its distance from the creation, in
-// hours), the run tag in emails and slugs becomes <run>. Lists are compared as multisets unless a
-// step says its order matters. `info` (error messages) is reported but never compared.
+// An outcome step is {call, request, status, code, data, cookies?, authToken?, badDates?} (and the
+// cache-control of get-session). Values
+// that differ between two servers by nature are normalised: ids and tokens become the names the
+// flow gave them (or <id>/<token>), dates become <date> (an expiry becomes its distance from the
+// creation, in hours), an ipAddress becomes <ip>, the run tag in emails and slugs becomes <run>.
+// Lists are compared as multisets unless a step says its order matters. `info` (error messages)
+// is reported but never compared.
 import { createAuthClient } from "better-auth/client";
 import { adminClient, organizationClient } from "better-auth/client/plugins";
 
@@ -68,6 +70,7 @@ async function observe(url, init, response) {
     request: `${(init.method ?? "GET").toUpperCase()} ${path}`,
     status: response.status,
     setCookies: response.headers.getSetCookie().map(parseSetCookie),
+    cacheControl: response.headers.get("cache-control"),
     authToken: response.headers.get("set-auth-token"),
     exposed: response.headers.get("access-control-expose-headers"),
     badDates,
@@ -176,6 +179,9 @@ export class Names {
       return out;
     }
     if (typeof value === "string") {
+      // Better Auth records "" without X-Forwarded-For ("127.0.0.1" when NODE_ENV is test or
+      // development); a deployment's proxy decides the value, so only its type is compared.
+      if (key === "ipAddress") return "<ip>";
       if (key && ID_KEYS.has(key)) return this.text(value, "id");
       if (key && TOKEN_KEYS.has(key)) return this.text(value, "token");
       return this.text(value, "text");
@@ -226,6 +232,7 @@ export class Recorder {
         step.exposed = wire.exposed;
       }
       if (wire.badDates.length) step.badDates = wire.badDates;
+      if (wire.request === "GET /get-session") step.cacheControl = wire.cacheControl;
     }
     this.steps.push(step);
     return result;
