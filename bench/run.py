@@ -59,7 +59,7 @@ DEEP_PAGE = "members, 10,000 rows deep"
 SIGN_IN = "sign-in (scrypt)"
 AT_REST = "GET /api/me at rest (4 connections)"
 DURING_BURST = "GET /api/me during a sign-in burst (4 connections)"
-BURST = "(the sign-in burst: POST /api/auth/sign-in, 16 connections)"
+BURST = "(the sign-in burst: POST /api/auth/sign-in/email, 16 connections)"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -160,10 +160,10 @@ async def prepare_client_state(base: str, data: dict[str, Any]) -> dict[str, Any
     """Sign in (member and owner) and walk the member list to the cursor 10,000 rows deep."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         signin = {"email": "member@seed.example.com", "password": seed.DEFAULT_PASSWORD}
-        token = (await client.post("/api/auth/sign-in", json=signin)).json()["token"]
-        owner = (await client.post("/api/auth/sign-in", json={**signin, "email": "owner@seed.example.com"})).json()[
-            "token"
-        ]
+        token = (await client.post("/api/auth/sign-in/email", json=signin)).json()["token"]
+        owner = (
+            await client.post("/api/auth/sign-in/email", json={**signin, "email": "owner@seed.example.com"})
+        ).json()["token"]
         members = f"/api/organizations/{data['big']}/members"
         cursor = None
         for _ in range(DEEP_OFFSET // 200):
@@ -228,7 +228,7 @@ def run_cases(base: str, data: dict[str, Any], seconds: int, rounds: int) -> Mea
 
     def sign_ins(case: str, duration: int, connections: int) -> Load:
         body = json.dumps(state["signin"])
-        return Load(case, f"{base}/api/auth/sign-in", duration, connections, "POST", JSON_CONTENT, body)
+        return Load(case, f"{base}/api/auth/sign-in/email", duration, connections, "POST", JSON_CONTENT, body)
 
     compared = [
         Load(BASELINE, f"{base}/bench/baseline", seconds, READ_CONNECTIONS),

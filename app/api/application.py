@@ -12,8 +12,8 @@ from litestar.plugins import PluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from app.api.auth import AUTH_DEPENDENCIES
+from app.api.better_auth import app_exception_handlers, better_auth_router
 from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
-from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
     InvitationController,
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
-            AuthController,
+            better_auth_router(),
             MeController,
             AdminController,
             ImpersonationController,
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
-        exception_handlers=exception_handlers,
+        exception_handlers=app_exception_handlers(exception_handlers),
         state=State(
             {
                 "bindings": monitor,

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response
-from litestar.datastructures import Cookie
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +15,6 @@ from app.config import Settings
 from app.domain.cookies import (
     SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
-    sign_session_token,
     token_from_bearer,
     unsign_session_cookie,
 )
@@ -29,12 +27,10 @@ __all__ = (
     "AUTH_DEPENDENCIES",
     "Admin",
     "Auth",
-    "clear_session_cookie",
     "client_info",
     "provide_admin",
     "provide_auth",
     "session_token",
-    "set_session_cookie",
 )
 
 MAX_TOKEN_LENGTH = 256
@@ -92,28 +88,3 @@ def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
         ip_address=request.client.host if request.client else None,
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
     )
-
-
-def _cookie_name(settings: Settings) -> str:
-    return SECURE_SESSION_COOKIE if settings.is_production else SESSION_COOKIE
-
-
-def set_session_cookie(request: Request[Any, Any, Any], response: Response[Any], auth: Authenticated) -> None:
-    """Set Better Auth's signed session cookie, so browsers (and a Better Auth server) share the session."""
-    settings = _settings(request)
-    max_age = int((auth.session.expires_at - auth.session.created_at).total_seconds())
-    response.set_cookie(
-        Cookie(
-            key=_cookie_name(settings),
-            value=sign_session_token(auth.session.token, settings.secret),
-            path="/",
-            max_age=max(max_age, 0),
-            httponly=True,
-            samesite="lax",
-            secure=settings.is_production,
-        )
-    )
-
-
-def clear_session_cookie(request: Request[Any, Any, Any], response: Response[Any]) -> None:
-    response.delete_cookie(_cookie_name(_settings(request)), path="/")

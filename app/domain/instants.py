@@ -18,11 +18,17 @@ from typing import Any
 
 import msgspec
 
-__all__ = ("INSTANT_ENCODERS", "Instant", "enc_hook", "js_iso", "json_encoder", "to_instant")
+__all__ = ("INSTANT_ENCODERS", "Instant", "enc_hook", "js_iso", "json_encoder", "to_instant", "utcnow")
 
 
 class Instant(datetime):
     """An aware UTC datetime at millisecond precision, written the way JavaScript writes dates."""
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime, truncated to milliseconds (what SQLite keeps)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def to_instant(value: datetime) -> Instant:
