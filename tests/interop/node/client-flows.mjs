@@ -34,7 +34,7 @@ class Flow {
     this.spec = spec;
     this.config = config;
     this.hand = hand;
-    this.names = new Names(config.run);
+    this.names = new Names(config.run, config.secret);
     this.recorder = new Recorder(this.names);
     this.sessions = new Map();
   }

@@ -14,6 +14,7 @@
 // creation, in hours), an ipAddress becomes <ip>, the run tag in emails and slugs becomes <run>.
 // Lists are compared as multisets unless a step says its order matters. `info` (error messages)
 // is reported but never compared.
+import { createHmac } from "node:crypto";
 import { createAuthClient } from "better-auth/client";
 import { adminClient, organizationClient } from "better-auth/client/plugins";
 
@@ -128,8 +129,9 @@ export function bearerClient(baseURL, origin) {
 
 /** Ids and tokens by the names a flow gave them, so two servers' random values compare equal. */
 export class Names {
-  constructor(run) {
+  constructor(run, secret) {
     this.run = run;
+    this.secret = secret;
     this.byValue = new Map();
   }
 
@@ -138,18 +140,22 @@ export class Names {
     return value;
   }
 
-  /** A signed value `payload.signature` (cookie or set-auth-token) with its payload named. */
+  /**
+   * A signed value `payload.signature` (cookie or set-auth-token) with its payload named, and
+   * `<sig>` when the signature is the HMAC-SHA256 of the payload under the shared secret.
+   */
   signed(raw) {
     const value = decodeURIComponent(raw);
     const dot = value.lastIndexOf(".");
     if (dot < 0) return this.text(value, "token");
-    const payload = value
-      .slice(0, dot)
+    const signed = value.slice(0, dot);
+    const payload = signed
       .split(":")
       .map((part) => (part ? this.text(part, "token") : part))
       .join(":");
     const signature = value.slice(dot + 1);
-    return `${payload}.${/^[A-Za-z0-9+/]{43}=$/.test(signature) ? "<sig>" : `<bad sig ${signature}>`}`;
+    const expected = createHmac("sha256", this.secret).update(signed).digest("base64");
+    return `${payload}.${signature === expected ? "<sig>" : `<bad signature ${signature}>`}`;
   }
 
   text(value, kind) {
