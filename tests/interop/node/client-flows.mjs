@@ -20,8 +20,8 @@ import { createAuth } from "./instance.mjs";
 import { FlowAborted, Names, PASSWORD, Recorder, bearerClient, cookieClient } from "./harness.mjs";
 
 const COOKIE = ["cookie"];
-const DAY = 86_400_000;
 const BOTH = ["cookie", "bearer"];
+const DAY = 86_400_000;
 const FLOWS = [];
 
 function flow(name, modes, body) {
@@ -83,19 +83,13 @@ class Flow {
     return token;
   }
 
-  /** The raw token of a session the flow named (e.g. "ada-session1"). */
-  token(holder, name) {
-    for (const [value, named] of this.names.byValue) if (named === name) return value;
-    throw new Error(`no session named ${name}`);
-  }
-
-  /** Sign up a new user on a new client: {holder, email, id, name}. */
+  /** Sign up a new user on a new client: {holder, email, id, name, who}; holder.sessionToken is set. */
   async user(who, { name = who[0].toUpperCase() + who.slice(1), origin = "trusted", mode = this.mode } = {}) {
     const holder = this.client(origin, mode);
     const email = this.email(who);
     const data = await this.must(`sign up ${who}`, holder, (c) => c.signUp.email({ email, password: PASSWORD, name }));
     this.names.add(data.user.id, who);
-    this.session(data, who);
+    holder.sessionToken = this.session(data, who);
     return { holder, email, id: data.user.id, name, who };
   }
 
@@ -259,7 +253,7 @@ flow("get-session-anonymous", BOTH, async (f) => {
 
 flow("session-refresh", BOTH, async (f) => {
   const ada = await f.user("ada");
-  await f.hand.ageSession(f.token(ada.holder, "ada-session1"), 2);
+  await f.hand.ageSession(ada.holder.sessionToken, 2);
   await f.step("disableRefresh: two days old, not extended", ada.holder, (c) =>
     c.getSession({ query: { disableRefresh: true } }),
   );
@@ -272,7 +266,7 @@ flow("session-refresh", BOTH, async (f) => {
 
 flow("session-expired", COOKIE, async (f) => {
   const ada = await f.user("ada");
-  await f.hand.expireSession(f.token(ada.holder, "ada-session1"));
+  await f.hand.expireSession(ada.holder.sessionToken);
   await f.step("an expired session authenticates nothing", ada.holder, (c) => c.organization.list());
   await f.step("then signed out", ada.holder, (c) => c.getSession());
   const bob = await f.user("bob");
