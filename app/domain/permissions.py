@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.domain.enums import MemberRole
 
-__all__ = ("effective_role", "is_at_least")
+__all__ = ("ADMIN_STATEMENTS", "effective_role", "has_admin_permissions", "is_at_least")
 
 _RANK = {MemberRole.MEMBER: 0, MemberRole.ADMIN: 1, MemberRole.OWNER: 2}
 
@@ -22,3 +22,38 @@ def effective_role(stored: str | None) -> MemberRole:
 
 def is_at_least(stored: str | None, role: MemberRole) -> bool:
     return _RANK[effective_role(stored)] >= _RANK[role]
+
+
+ADMIN_STATEMENTS: dict[str, dict[str, frozenset[str]]] = {
+    "admin": {
+        "user": frozenset(
+            {
+                "create",
+                "list",
+                "set-role",
+                "ban",
+                "impersonate",
+                "delete",
+                "set-password",
+                "set-email",
+                "set-phone",
+                "get",
+                "update",
+            }
+        ),
+        "session": frozenset({"list", "revoke", "delete"}),
+    },
+    "user": {"user": frozenset(), "session": frozenset()},
+}
+"""The admin plugin's default access control: what each global role may do, by resource."""
+
+
+def has_admin_permissions(stored_role: str | None, permissions: dict[str, list[str]]) -> bool:
+    """Whether one of the user's global roles (``"admin,user"``) grants every requested action."""
+    for role in (stored_role or "user").split(","):
+        statements = ADMIN_STATEMENTS.get(role.strip())
+        if statements is not None and all(
+            resource in statements and set(actions) <= statements[resource] for resource, actions in permissions.items()
+        ):
+            return True
+    return False

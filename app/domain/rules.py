@@ -11,6 +11,7 @@ __all__ = (
     "SESSION_UPDATE_AGE",
     "SHORT_SESSION_LIFETIME",
     "is_ban_active",
+    "is_invitee",
     "is_session_fresh",
     "is_valid_email",
     "is_valid_locale",
@@ -61,6 +62,11 @@ def is_session_fresh(created_at: datetime, now: datetime) -> bool:
 def normalize_email(email: str) -> str:
     """Better Auth stores and looks up emails lower-cased."""
     return email.strip().lower()
+
+
+def is_invitee(invitation_email: str, user_email: str) -> bool:
+    """Whether an invitation is addressed to this user (emails compare case-insensitively)."""
+    return normalize_email(invitation_email) == normalize_email(user_email)
 
 
 def is_valid_locale(tag: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import User, UserSession
+from app.db.models import Account, User, UserSession
 from app.db.types import utcnow
 from app.domain.enums import UserRole
 from app.domain.errors import AuthenticationError, InvalidInputError, InvalidStateError, PermissionDeniedError
@@ -32,14 +32,17 @@ from app.domain.rules import (
 )
 from app.repositories import sessions as session_repo
 from app.repositories.accounts import get_credential_account
-from app.repositories.users import create_user, find_user_by_email, get_user
+from app.repositories.users import CREDENTIAL_PROVIDER, create_user, find_user_by_email, get_user
 
 __all__ = (
     "Authenticated",
     "ClientInfo",
     "authenticate",
     "change_password",
+    "check_password",
     "impersonate",
+    "restore_impersonator",
+    "set_password",
     "sign_in",
     "sign_up",
     "stop_impersonating",
@@ -149,8 +152,9 @@ async def sign_in(
     return await _open_session(db, user, client, remember_me)
 
 
-async def authenticate(db: AsyncSession, token: str) -> Authenticated:
-    """The live session behind a token: expired ones are refused, banned users too; the expiry slides.
+async def authenticate(db: AsyncSession, token: str, *, refresh: bool = True) -> Authenticated:
+    """The live session behind a token: expired ones are refused, banned users too; the expiry slides
+    (unless ``refresh`` is off: Better Auth's ``disableRefresh`` and ``dont_remember`` sessions).
 
     An expired row is left in place (this request rolls back); sign-in purges the user's expired rows.
     """
@@ -163,19 +167,26 @@ async def authenticate(db: AsyncSession, token: str) -> Authenticated:
         raise AuthenticationError("The session has expired.", code="session_expired")
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
-    await session_repo.refresh_session(db, session, now)
+    if refresh:
+        await session_repo.refresh_session(db, session, now)
     return Authenticated(user=user, session=session)
+
+
+async def check_password(db: AsyncSession, user_id: str, password: str, *, field: str = "currentPassword") -> Account:
+    """The user's credential account, once ``password`` is proven to be its password."""
+    account = await get_credential_account(db, user_id)
+    if account is None or not account.password:
+        raise InvalidStateError("This account has no password.", code="no_password")
+    if not await verify_off_loop(account.password, password):
+        raise InvalidInputError("The password is wrong.", field=field, code="invalid_password")
+    return account
 
 
 async def change_password(
     db: AsyncSession, auth: Authenticated, *, current_password: str, new_password: str, revoke_other_sessions: bool
 ) -> int:
     """Replace the password after checking the current one; returns how many other sessions ended."""
-    account = await get_credential_account(db, auth.user.id)
-    if account is None or not account.password:
-        raise InvalidStateError("This account has no password to change.", code="no_password")
-    if not await verify_off_loop(account.password, current_password):
-        raise InvalidInputError("The current password is wrong.", field="currentPassword", code="invalid_password")
+    account = await check_password(db, auth.user.id, current_password)
     account.password = await hash_off_loop(new_password)
     await db.flush()
     if revoke_other_sessions:
@@ -190,6 +201,8 @@ async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, clie
         raise PermissionDeniedError("Admins cannot be impersonated.", code="cannot_impersonate_admin")
     if target.id == admin.user.id:
         raise InvalidStateError("You cannot impersonate yourself.", code="cannot_impersonate_self")
+    if is_ban_active(target.banned, target.ban_expires, utcnow()):
+        raise PermissionDeniedError("This account is banned.", code="user_banned")
     session = await session_repo.create_session(
         db,
         user_id=target.id,
@@ -214,3 +227,28 @@ async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: Clie
         db, user_id=admin.id, lifetime=SESSION_LIFETIME, ip_address=client.ip_address, user_agent=client.user_agent
     )
     return Authenticated(user=admin, session=session)
+
+
+async def restore_impersonator(db: AsyncSession, impersonation: Authenticated, admin_token: str) -> Authenticated:
+    """End an impersonation and go back to the admin's own session (Better Auth's ``stop-impersonating``):
+    ``admin_token`` must be a session of the admin who started it."""
+    admin_id = impersonation.session.impersonated_by
+    if admin_id is None:
+        raise InvalidStateError("This session is not an impersonation.", code="not_impersonating")
+    found = await session_repo.find_session_by_token(db, admin_token)
+    if found is None or found[0].user_id != admin_id:
+        raise InvalidStateError("The admin's own session is gone.", code="admin_session_not_found")
+    await session_repo.delete_session_by_token(db, impersonation.session.token)
+    return Authenticated(user=found[1], session=found[0])
+
+
+async def set_password(db: AsyncSession, user_id: str, new_password: str) -> None:
+    """Set a user's password (an admin's act): the credential account is updated, or created."""
+    user = await get_user(db, user_id)
+    password_hash = await hash_off_loop(new_password)
+    account = await get_credential_account(db, user.id)
+    if account is None:
+        db.add(Account(account_id=user.id, provider_id=CREDENTIAL_PROVIDER, user_id=user.id, password=password_hash))
+    else:
+        account.password = password_hash
+    await db.flush()

@@ -6,7 +6,9 @@ Only a pending, unexpired invitation changes state, and every change is a condit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +24,7 @@ from app.domain.errors import (
     PermissionDeniedError,
 )
 from app.domain.permissions import is_at_least
-from app.domain.rules import INVITATION_LIFETIME, normalize_email
+from app.domain.rules import INVITATION_LIFETIME, is_invitee, normalize_email
 from app.domain.schemas.orgs import InvitationCreate
 from app.domain.teams import join_team_ids, split_team_ids
 from app.repositories.organizations import Membership, require_role
@@ -30,24 +32,50 @@ from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.teams import add_team_member
 
 __all__ = (
+    "OnPending",
     "accept_invitation",
     "cancel_invitation",
     "create_invitation",
+    "get_invitation",
     "list_my_invitations",
     "list_organization_invitations",
     "reject_invitation",
 )
 
 
+class OnPending(StrEnum):
+    """What inviting an email that already has a pending invitation does."""
+
+    UPDATE = "update"
+    """Extend it, with the new role, teams and inviter (the REST API)."""
+    EXTEND = "extend"
+    """Extend it, nothing else (Better Auth's ``resend``)."""
+    REFUSE = "refuse"
+    """Refuse (409 ``already_invited``), as Better Auth does without ``resend``."""
+
+
+async def get_invitation(db: AsyncSession, invitation_id: str) -> Invitation | None:
+    return await db.get(Invitation, invitation_id)
+
+
 async def create_invitation(
-    db: AsyncSession, membership: Membership, inviter: User, data: InvitationCreate
+    db: AsyncSession,
+    membership: Membership,
+    inviter: User,
+    data: InvitationCreate,
+    *,
+    roles: Sequence[MemberRole] | None = None,
+    on_pending: OnPending = OnPending.UPDATE,
 ) -> tuple[Invitation, bool]:
-    """Invite an email with a role (and teams). Re-inviting a pending email extends that invitation.
+    """Invite an email with a role (``roles``: several, stored joined with ``,``) and teams.
+    Re-inviting a pending email is ``on_pending``'s decision.
 
     Returns the invitation and whether it is new.
     """
     require_role(membership, MemberRole.ADMIN)
-    if data.role is MemberRole.OWNER and not is_at_least(membership.member.role, MemberRole.OWNER):
+    granted = tuple(dict.fromkeys(roles)) if roles else (data.role,)
+    role = ",".join(r.value for r in granted)
+    if MemberRole.OWNER in granted and not is_at_least(membership.member.role, MemberRole.OWNER):
         raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
     organization_id = membership.organization.id
     email = normalize_email(data.email)
@@ -84,16 +112,26 @@ async def create_invitation(
         )
     ).scalar_one_or_none()
     if existing is not None:
+        if on_pending is OnPending.REFUSE:
+            raise ConflictError("This email already has a pending invitation.", code="already_invited")
+        invites_owner = MemberRole.OWNER.value in (existing.role or "").split(",")
+        if (
+            on_pending is OnPending.EXTEND
+            and invites_owner
+            and not is_at_least(membership.member.role, MemberRole.OWNER)
+        ):
+            raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
         existing.expires_at = now + INVITATION_LIFETIME
-        existing.role = data.role.value
-        existing.team_id = join_team_ids(team_ids)
-        existing.inviter_id = inviter.id
+        if on_pending is OnPending.UPDATE:
+            existing.role = role
+            existing.team_id = join_team_ids(team_ids)
+            existing.inviter_id = inviter.id
         await db.flush()
         return existing, False
     invitation = Invitation(
         organization_id=organization_id,
         email=email,
-        role=data.role.value,
+        role=role,
         team_id=join_team_ids(team_ids),
         status=InvitationStatus.PENDING.value,
         expires_at=now + INVITATION_LIFETIME,
@@ -121,14 +159,16 @@ async def list_organization_invitations(
 
 
 async def list_my_invitations(
-    db: AsyncSession, user: User, *, limit: int | None, cursor: str | None
+    db: AsyncSession, user: User, *, limit: int | None, cursor: str | None, include_expired: bool = False
 ) -> PageResult[tuple[Invitation, str]]:
-    """Pending, unexpired invitations to my email, each with its organization's name."""
+    """Pending invitations to my email (unexpired ones unless ``include_expired``), each with its
+    organization's name."""
     statement: Select[Invitation] = select(Invitation).where(
         Invitation.email == normalize_email(user.email),
         Invitation.status == InvitationStatus.PENDING.value,
-        Invitation.expires_at > utcnow(),
     )
+    if not include_expired:
+        statement = statement.where(Invitation.expires_at > utcnow())
     page = await paginate(
         db, statement, Keyset(Invitation.created_at, Invitation.id, SortDirection.DESC), limit=limit, cursor=cursor
     )
@@ -144,29 +184,31 @@ async def list_my_invitations(
 
 async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: User) -> Invitation:
     invitation = await db.get(Invitation, invitation_id)
-    if invitation is None or normalize_email(invitation.email) != normalize_email(user.email):
+    if invitation is None or not is_invitee(invitation.email, user.email):
         # An invitation addressed to someone else is not theirs to see.
         raise NotFoundError("No such invitation.", code="invitation_not_found")
     return invitation
 
 
-def _check_open(invitation: Invitation, now: datetime) -> None:
+def _check_open(invitation: Invitation, now: datetime, *, even_expired: bool = False) -> None:
     if invitation.status != InvitationStatus.PENDING.value:
         raise InvalidStateError(f"This invitation is already {invitation.status}.", code="invitation_not_pending")
-    if invitation.expires_at <= now:
+    if invitation.expires_at <= now and not even_expired:
         raise ExpiredError("This invitation has expired.", code="invitation_expired")
 
 
-async def _transition(db: AsyncSession, invitation: Invitation, to: InvitationStatus, now: datetime) -> None:
-    """``pending → to`` only if still pending and unexpired at this instant (a conditional update)."""
-    _check_open(invitation, now)
+async def _transition(
+    db: AsyncSession, invitation: Invitation, to: InvitationStatus, now: datetime, *, even_expired: bool = False
+) -> None:
+    """``pending → to`` only if still pending (and unexpired, unless ``even_expired``) at this instant
+    (a conditional update)."""
+    _check_open(invitation, now, even_expired=even_expired)
+    still_open = [Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING.value]
+    if not even_expired:
+        still_open.append(Invitation.expires_at > now)
     result = await db.execute(
         update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.status == InvitationStatus.PENDING.value,
-            Invitation.expires_at > now,
-        )
+        .where(*still_open)
         .values(status=to.value, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -212,9 +254,12 @@ async def accept_invitation(
     return invitation, member
 
 
-async def reject_invitation(db: AsyncSession, invitation_id: str, user: User) -> Invitation:
+async def reject_invitation(
+    db: AsyncSession, invitation_id: str, user: User, *, even_expired: bool = False
+) -> Invitation:
+    """``even_expired``: an expired pending invitation may be rejected too (Better Auth allows it)."""
     invitation = await _load_for_invitee(db, invitation_id, user)
-    await _transition(db, invitation, InvitationStatus.REJECTED, utcnow())
+    await _transition(db, invitation, InvitationStatus.REJECTED, utcnow(), even_expired=even_expired)
     return invitation
 
 

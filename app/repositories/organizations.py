@@ -5,32 +5,43 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.db.models import Member, Organization, Team, TeamMember, User, UserSession
+from app.db.models import Invitation, Member, Organization, Team, TeamMember, User, UserSession
 from app.domain.enums import MemberRole, SortDirection
 from app.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
 from app.domain.permissions import effective_role, is_at_least
 from app.domain.schemas.orgs import OrganizationCreate, OrganizationUpdate
+from app.repositories.filters import FieldFilter, condition, ordering
 from app.repositories.flush import flush_or_conflict
-from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
 
 __all__ = (
+    "MEMBER_FIELDS",
+    "FullOrganization",
     "Membership",
     "change_member_role",
     "create_organization",
     "delete_organization",
+    "find_member",
+    "find_member_by_email",
+    "find_membership",
+    "find_organization",
+    "full_organization",
     "get_membership",
+    "is_slug_taken",
     "leave_organization",
     "list_members",
+    "list_members_by_offset",
     "list_my_organizations",
     "remove_member",
     "require_role",
@@ -75,8 +86,8 @@ def slugify(name: str) -> str:
     return slug[:48].strip("-") or "org"
 
 
-async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -> Membership:
-    """The caller's membership; a non-member gets "not found", as if the organization did not exist."""
+async def find_membership(db: AsyncSession, organization_id: str, user_id: str) -> Membership | None:
+    """The user's membership of the organization, or None (not a member, or no such organization)."""
     row = (
         await db.execute(
             select(Organization, Member)
@@ -85,9 +96,26 @@ async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -
             .limit(1)
         )
     ).first()
-    if row is None:
+    return None if row is None else Membership(organization=row[0], member=row[1])
+
+
+async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -> Membership:
+    """The caller's membership; a non-member gets "not found", as if the organization did not exist."""
+    membership = await find_membership(db, organization_id, user_id)
+    if membership is None:
         raise NotFoundError("No such organization.", code="organization_not_found")
-    return Membership(organization=row[0], member=row[1])
+    return membership
+
+
+async def find_organization(
+    db: AsyncSession, *, organization_id: str | None = None, slug: str | None = None
+) -> Organization | None:
+    """The organization with this id (or this slug)."""
+    if organization_id is not None:
+        return await db.get(Organization, organization_id)
+    if slug is None:
+        return None
+    return (await db.execute(select(Organization).where(Organization.slug == slug))).scalar_one_or_none()
 
 
 def require_role(membership: Membership, role: MemberRole) -> None:
@@ -95,7 +123,7 @@ def require_role(membership: Membership, role: MemberRole) -> None:
         raise PermissionDeniedError(f"Only an organization {role.value} or above may do this.", code="role_required")
 
 
-async def _slug_taken(db: AsyncSession, slug: str, except_id: str | None = None) -> bool:
+async def is_slug_taken(db: AsyncSession, slug: str, except_id: str | None = None) -> bool:
     statement = select(Organization.id).where(Organization.slug == slug)
     if except_id:
         statement = statement.where(Organization.id != except_id)
@@ -108,11 +136,11 @@ async def create_organization(
     """A new organization whose creator is its ``owner``; it becomes the creator's active one."""
     if data.slug is not None:
         slug = data.slug
-        if await _slug_taken(db, slug):
+        if await is_slug_taken(db, slug):
             raise ConflictError(SLUG_TAKEN, code="slug_taken")
     else:
         slug = slugify(data.name)
-        while await _slug_taken(db, slug):
+        while await is_slug_taken(db, slug):
             slug = f"{slugify(data.name)[:40]}-{secrets.token_hex(3)}"
     organization = Organization(
         name=data.name.strip(), slug=slug, logo=data.logo, metadata_json=encode_metadata(data.metadata)
@@ -149,7 +177,7 @@ async def update_organization(db: AsyncSession, membership: Membership, data: Or
     if data.name is not UNSET:
         organization.name = data.name.strip()
     if data.slug is not UNSET and data.slug != organization.slug:
-        if await _slug_taken(db, data.slug, except_id=organization.id):
+        if await is_slug_taken(db, data.slug, except_id=organization.id):
             raise ConflictError(SLUG_TAKEN, code="slug_taken")
         organization.slug = data.slug
     if data.logo is not UNSET:
@@ -217,16 +245,23 @@ async def _ensure_not_last_owner(db: AsyncSession, member: Member, action: str) 
         raise ConflictError(f"The last owner cannot {action}; make another member owner first.", code="last_owner")
 
 
-async def change_member_role(db: AsyncSession, membership: Membership, member_id: str, role: MemberRole) -> Member:
-    """Owners and admins change roles; only an owner grants ``owner`` or changes an owner."""
+async def change_member_role(
+    db: AsyncSession, membership: Membership, member_id: str, role: MemberRole | Sequence[MemberRole]
+) -> Member:
+    """Owners and admins change roles; only an owner grants ``owner`` or changes an owner.
+
+    Several roles (Better Auth's ``["admin", "member"]``) are stored joined with ``,``.
+    """
+    roles = (role,) if isinstance(role, MemberRole) else tuple(dict.fromkeys(role))
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
-    touches_owner = role is MemberRole.OWNER or effective_role(member.role) is MemberRole.OWNER
+    grants_owner = MemberRole.OWNER in roles
+    touches_owner = grants_owner or effective_role(member.role) is MemberRole.OWNER
     if touches_owner and membership.role is not MemberRole.OWNER:
         raise PermissionDeniedError("Only an owner can grant or change the owner role.", code="owner_required")
-    if role is not MemberRole.OWNER:
+    if not grants_owner:
         await _ensure_not_last_owner(db, member, "be demoted")
-    member.role = role.value
+    member.role = ",".join(r.value for r in roles)
     await db.flush()
     return member
 
@@ -246,7 +281,11 @@ async def _drop_from_teams(db: AsyncSession, organization_id: str, user_id: str)
         .all()
     )
     for team_id in removed:
-        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - 1))
+        await db.execute(
+            update(Team)
+            .where(Team.id == team_id)
+            .values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
+        )
     await db.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.active_organization_id == organization_id)
@@ -272,3 +311,98 @@ async def remove_member(db: AsyncSession, membership: Membership, member_id: str
 async def leave_organization(db: AsyncSession, membership: Membership) -> None:
     await _ensure_not_last_owner(db, membership.member, "leave")
     await _remove(db, membership.member)
+
+
+async def find_member(db: AsyncSession, member_id: str) -> Member | None:
+    """A membership row by id, in whichever organization, with its user loaded."""
+    member = await db.get(Member, member_id)
+    return None if member is None else await with_user(db, member)
+
+
+async def find_member_by_email(db: AsyncSession, organization_id: str, email: str) -> Member | None:
+    """The organization's member whose user has this email, with its user loaded."""
+    row = (
+        await db.execute(
+            select(Member, User)
+            .join(User, User.id == Member.user_id)
+            .where(Member.organization_id == organization_id, User.email == email.strip().lower())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    set_committed_value(row[0], "user", row[1])
+    return row[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FullOrganization:
+    organization: Organization
+    members: list[Member]
+    """With their users loaded, in the order they joined."""
+    invitations: list[Invitation]
+    teams: list[Team]
+
+
+async def full_organization(db: AsyncSession, membership: Membership, *, members_limit: int) -> FullOrganization:
+    """The organization with its members (the first ``members_limit``), all its invitations and teams."""
+    organization_id = membership.organization.id
+    members = list(
+        (
+            await db.execute(
+                select(Member)
+                .where(Member.organization_id == organization_id)
+                .options(joinedload(Member.user, innerjoin=True))
+                .order_by(Member.created_at, Member.id)
+                .limit(members_limit)
+            )
+        ).scalars()
+    )
+    invitations = list(
+        (
+            await db.execute(
+                select(Invitation)
+                .where(Invitation.organization_id == organization_id)
+                .order_by(Invitation.created_at, Invitation.id)
+                .limit(MAX_LIMIT)
+            )
+        ).scalars()
+    )
+    teams = list(
+        (
+            await db.execute(
+                select(Team).where(Team.organization_id == organization_id).order_by(Team.created_at, Team.id)
+            )
+        ).scalars()
+    )
+    return FullOrganization(membership.organization, members, invitations, teams)
+
+
+MEMBER_FIELDS: dict[str, Any] = {
+    "id": Member.id,
+    "userId": Member.user_id,
+    "organizationId": Member.organization_id,
+    "role": Member.role,
+    "createdAt": Member.created_at,
+}
+"""Member fields a member list may be filtered and sorted by (Better Auth's names)."""
+
+
+async def list_members_by_offset(
+    db: AsyncSession,
+    membership: Membership,
+    *,
+    limit: int,
+    offset: int,
+    sort_by: str | None = None,
+    direction: SortDirection = SortDirection.ASC,
+    where: FieldFilter | None = None,
+) -> tuple[list[Member], int]:
+    """One page of the organization's members (with users) by offset, and how many match in all."""
+    statement = select(Member).where(Member.organization_id == membership.organization.id)
+    if where is not None:
+        statement = statement.where(condition(MEMBER_FIELDS, where))
+    total = (await db.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+    order = ordering(MEMBER_FIELDS, sort_by or "createdAt", direction if sort_by else SortDirection.ASC)
+    page = statement.order_by(*order, Member.id).options(joinedload(Member.user, innerjoin=True))
+    return list((await db.execute(page.limit(limit).offset(offset))).scalars()), int(total)

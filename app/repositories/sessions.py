@@ -13,7 +13,7 @@ from app.domain.enums import SortDirection
 from app.domain.errors import NotFoundError
 from app.domain.ids import generate_id
 from app.domain.rules import SESSION_LIFETIME, SESSION_TOKEN_LENGTH, session_needs_refresh
-from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
 
 __all__ = (
     "create_session",
@@ -23,6 +23,7 @@ __all__ = (
     "delete_session_by_token",
     "delete_user_sessions",
     "find_session_by_token",
+    "list_sessions_of_user",
     "list_user_sessions",
     "refresh_session",
     "set_active_organization",
@@ -112,6 +113,17 @@ async def list_user_sessions(
     statement = select(UserSession).where(UserSession.user_id == user_id)
     keyset = Keyset(UserSession.created_at, UserSession.id, SortDirection.DESC)
     return await paginate(db, statement, keyset, limit=limit, cursor=cursor)
+
+
+async def list_sessions_of_user(
+    db: AsyncSession, user_id: str, *, active_at: datetime | None = None, limit: int = MAX_LIMIT
+) -> list[UserSession]:
+    """A user's sessions, oldest first (only those still live at ``active_at``, when given), at most ``limit``."""
+    statement = select(UserSession).where(UserSession.user_id == user_id)
+    if active_at is not None:
+        statement = statement.where(UserSession.expires_at > active_at)
+    statement = statement.order_by(UserSession.created_at, UserSession.id).limit(limit)
+    return list((await db.execute(statement)).scalars())
 
 
 async def set_active_organization(db: AsyncSession, session: UserSession, organization_id: str | None) -> UserSession:

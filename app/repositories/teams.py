@@ -4,24 +4,27 @@ member is in (their primary team) or nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Member, Team, TeamMember, UserSession
-from app.domain.enums import MemberRole
+from app.db.models import Invitation, Member, Team, TeamMember, UserSession
+from app.domain.enums import InvitationStatus, MemberRole
 from app.domain.errors import ConflictError, NotFoundError
-from app.domain.teams import membership_key
+from app.domain.teams import join_team_ids, membership_key, split_team_ids
 from app.repositories.organizations import Membership, require_role
-from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
 
 __all__ = (
     "add_team_member",
     "create_team",
     "delete_team",
+    "find_team",
+    "find_team_member",
     "get_team",
     "list_team_members",
     "list_teams",
+    "list_user_teams",
     "remove_team_member",
     "rename_team",
 )
@@ -34,11 +37,15 @@ async def get_team(db: AsyncSession, membership: Membership, team_id: str) -> Te
     return team
 
 
-async def create_team(db: AsyncSession, membership: Membership, name: str) -> Team:
+async def create_team(db: AsyncSession, membership: Membership, name: str, *, updated: bool = True) -> Team:
+    """``updated=False``: no ``updatedAt`` yet (Better Auth's default team of a new organization)."""
     require_role(membership, MemberRole.ADMIN)
     team = Team(name=name.strip(), organization_id=membership.organization.id, member_count=0)
     db.add(team)
     await db.flush()
+    if not updated:
+        await db.execute(update(Team).where(Team.id == team.id).values(updated_at=None))
+        await db.refresh(team, ["updated_at"])
     return team
 
 
@@ -73,10 +80,30 @@ async def _reassign_primary_team(db: AsyncSession, organization_id: str, user_id
     )
 
 
-async def delete_team(db: AsyncSession, membership: Membership, team_id: str) -> None:
-    """Delete a team: its team members go with it; memberships of the organization stay."""
+async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *, keep_last: bool = False) -> None:
+    """Delete a team: its team members go with it; memberships of the organization stay; pending
+    invitations stop naming it. ``keep_last``: the organization's last team stays (Better Auth's
+    default, 409 ``last_team``)."""
     require_role(membership, MemberRole.ADMIN)
     team = await get_team(db, membership, team_id)
+    if keep_last:
+        count = (
+            await db.execute(select(func.count()).select_from(Team).where(Team.organization_id == team.organization_id))
+        ).scalar_one()
+        if count <= 1:
+            raise ConflictError("The organization's last team cannot be removed.", code="last_team")
+    pending = (
+        await db.execute(
+            select(Invitation).where(
+                Invitation.organization_id == team.organization_id,
+                Invitation.status == InvitationStatus.PENDING.value,
+                Invitation.team_id.is_not(None),
+            )
+        )
+    ).scalars()
+    for invitation in pending:
+        remaining = [other for other in split_team_ids(invitation.team_id) if other != team.id]
+        invitation.team_id = join_team_ids(remaining)
     users = (await db.execute(select(TeamMember.user_id).where(TeamMember.team_id == team.id))).scalars().all()
     primary = (await db.execute(select(Member.user_id).where(Member.team_id == team.id))).scalars().all()
     await db.execute(update(UserSession).where(UserSession.active_team_id == team.id).values(active_team_id=None))
@@ -101,7 +128,9 @@ async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, 
             await db.flush()
     except IntegrityError as exc:
         raise ConflictError("This user is already in the team.", code="already_in_team") from exc
-    await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count + 1))
+    await db.execute(
+        update(Team).where(Team.id == team_id).values(member_count=Team.member_count + 1, updated_at=Team.updated_at)
+    )
     if member.team_id is None:
         member.team_id = team_id
         await db.flush()
@@ -120,7 +149,9 @@ async def remove_team_member(db: AsyncSession, membership: Membership, team_id: 
     result = await db.execute(delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFoundError("This user is not in the team.", code="team_member_not_found")
-    await db.execute(update(Team).where(Team.id == team.id).values(member_count=Team.member_count - 1))
+    await db.execute(
+        update(Team).where(Team.id == team.id).values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
+    )
     await db.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.active_team_id == team.id)
@@ -143,3 +174,31 @@ async def list_team_members(
     team = await get_team(db, membership, team_id)
     statement = select(TeamMember).where(TeamMember.team_id == team.id)
     return await paginate(db, statement, Keyset(TeamMember.id, TeamMember.id), limit=limit, cursor=cursor)
+
+
+async def find_team(db: AsyncSession, team_id: str, organization_id: str | None = None) -> Team | None:
+    """The team with this id (in this organization, when given)."""
+    team = await db.get(Team, team_id)
+    if team is None or (organization_id is not None and team.organization_id != organization_id):
+        return None
+    return team
+
+
+async def find_team_member(db: AsyncSession, team_id: str, user_id: str) -> TeamMember | None:
+    statement = select(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+    return (await db.execute(statement.limit(1))).scalar_one_or_none()
+
+
+async def list_user_teams(db: AsyncSession, user_id: str, *, organization_id: str | None = None) -> list[Team]:
+    """The teams the user is in, of organizations the user still belongs to (of one, when given)."""
+    statement = (
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(Member, (Member.organization_id == Team.organization_id) & (Member.user_id == user_id))
+        .where(TeamMember.user_id == user_id)
+        .order_by(TeamMember.created_at, TeamMember.id)
+        .limit(MAX_LIMIT)
+    )
+    if organization_id is not None:
+        statement = statement.where(Team.organization_id == organization_id)
+    return list((await db.execute(statement)).scalars().unique())

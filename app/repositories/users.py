@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Account, Team, TeamMember, User
@@ -14,18 +16,22 @@ from app.domain.enums import SortDirection, UserRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from app.domain.rules import is_valid_locale, normalize_email
 from app.domain.schemas.users import AdminUserUpdate, ProfileUpdate
+from app.repositories.filters import FieldFilter, condition, ordering
 from app.repositories.flush import flush_or_conflict
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.sessions import delete_user_sessions
 
 __all__ = (
     "CREDENTIAL_PROVIDER",
+    "USER_FIELDS",
     "ban_user",
     "create_user",
     "delete_user",
     "find_user_by_email",
     "get_user",
     "list_users",
+    "list_users_by_offset",
+    "set_user_roles",
     "unban_user",
     "update_profile",
     "update_user",
@@ -118,6 +124,14 @@ async def update_user(db: AsyncSession, user_id: str, changes: AdminUserUpdate) 
     return user
 
 
+async def set_user_roles(db: AsyncSession, user_id: str, roles: Sequence[UserRole]) -> User:
+    """Give a user one or more global roles (several are stored joined with ``,``, as Better Auth does)."""
+    user = await get_user(db, user_id)
+    user.role = ",".join(dict.fromkeys(role.value for role in roles))
+    await db.flush()
+    return user
+
+
 async def delete_user(db: AsyncSession, user_id: str) -> None:
     """Delete a user; the database cascades to sessions, accounts, memberships, passkeys...
 
@@ -129,7 +143,11 @@ async def delete_user(db: AsyncSession, user_id: str) -> None:
         .all()
     )
     for team_id in teams:
-        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - 1))
+        await db.execute(
+            update(Team)
+            .where(Team.id == team_id)
+            .values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
+        )
     result = await db.execute(delete(User).where(User.id == user_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFoundError("No such user.", code="user_not_found")
@@ -186,3 +204,37 @@ async def list_users(
         statement = statement.where(active_ban if banned else ~active_ban)
     keyset = Keyset(USER_SORTS[sort_by], User.id, direction)
     return await paginate(db, statement, keyset, limit=limit, cursor=cursor)
+
+
+USER_FIELDS: dict[str, Any] = {
+    "id": User.id,
+    "name": User.name,
+    "email": User.email,
+    "emailVerified": User.email_verified,
+    "image": User.image,
+    "role": User.role,
+    "banned": User.banned,
+    "banReason": User.ban_reason,
+    "createdAt": User.created_at,
+    "updatedAt": User.updated_at,
+}
+"""User fields the admin user list may be searched, filtered and sorted by (Better Auth's names)."""
+
+
+async def list_users_by_offset(
+    db: AsyncSession,
+    *,
+    where: Sequence[FieldFilter] = (),
+    sort_by: str | None = None,
+    direction: SortDirection = SortDirection.ASC,
+    limit: int,
+    offset: int,
+) -> tuple[list[User], int]:
+    """One page of users by offset (Better Auth's admin list), and how many match in all."""
+    statement = select(User)
+    for clause in where:
+        statement = statement.where(condition(USER_FIELDS, clause))
+    total = (await db.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+    order = ordering(USER_FIELDS, sort_by or "createdAt", direction if sort_by else SortDirection.ASC)
+    page = statement.order_by(*order, User.id).limit(limit).offset(offset)
+    return list((await db.execute(page)).scalars()), int(total)

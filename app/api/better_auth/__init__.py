@@ -15,13 +15,21 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
 from app.api.better_auth import errors
+from app.api.better_auth.account import AccountController
+from app.api.better_auth.admin import AdminController
 from app.api.better_auth.core import CoreController
 from app.api.better_auth.guard import guard
+from app.api.better_auth.organization import OrganizationController
+from app.api.better_auth.teams import TeamController
 
 __all__ = ("CONTROLLERS", "app_exception_handlers", "better_auth_router")
 
 CONTROLLERS: list[type] = [
     CoreController,
+    AccountController,
+    OrganizationController,
+    TeamController,
+    AdminController,
 ]
 
 

@@ -158,8 +158,8 @@ def ba_error(status: int, code: str) -> BetterAuthError:
     return BetterAuthError(status, code)
 
 
-Outcome = tuple[int, str | None]
-"""(status, Better Auth code); a None code is a status-only error (``APIError.fromStatus``)."""
+Outcome = tuple[int, str | None] | tuple[int, str | None, str]
+"""(status, Better Auth code[, message]); a None code: the error carries only a message, or nothing."""
 
 DOMAIN_DEFAULTS: dict[str, Outcome] = {
     "email_taken": (422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"),
@@ -177,9 +177,12 @@ DOMAIN_DEFAULTS: dict[str, Outcome] = {
     "invitation_not_pending": (400, "INVITATION_NOT_FOUND"),
     "invitation_expired": (400, "INVITATION_NOT_FOUND"),
     "already_member": (400, "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION"),
+    "already_invited": (400, "USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION"),
     "last_owner": (400, "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER"),
     "cannot_impersonate_admin": (403, "YOU_CANNOT_IMPERSONATE_ADMINS"),
     "last_team": (400, "UNABLE_TO_REMOVE_LAST_TEAM"),
+    "not_impersonating": (400, None, "You are not impersonating anyone"),
+    "admin_session_not_found": (400, None, "Failed to find admin session"),
 }
 
 DOMAIN_BY_OPERATION: dict[str, dict[str, Outcome]] = {
@@ -210,6 +213,8 @@ DOMAIN_BY_OPERATION: dict[str, dict[str, Outcome]] = {
     },
     "removeOrganizationTeamMember": {"role_required": (403, "YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER")},
     "adminCreateUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
+    "adminImpersonateUser": {"cannot_impersonate_self": (403, "YOU_CANNOT_IMPERSONATE_ADMINS")},
+    "leaveOrganization": {"organization_not_found": (400, "MEMBER_NOT_FOUND")},
     "adminUpdateUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
 }
 
@@ -247,8 +252,7 @@ def to_better_auth(request: Request[Any, Any, Any], exc: DomainError) -> BetterA
     if outcome is None:
         logger.warning("no Better Auth mapping for domain error %s on %s", exc.code, operation)
         return BetterAuthError(400, message=exc.detail)
-    status, code = outcome
-    return BetterAuthError(status, code)
+    return BetterAuthError(*outcome)
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:

@@ -51,6 +51,14 @@ def request_token(request: Request[Any, Any, Any]) -> str | None:
     return read_signed_cookie(request, names(_settings(request)).session_token)
 
 
+def _may_refresh(request: Request[Any, Any, Any]) -> bool:
+    """Better Auth slides a session unless the client asked it not to (``?disableRefresh``, any value)
+    or the session was opened with ``rememberMe: false`` (its signed ``dont_remember`` cookie)."""
+    if request.query_params.get("disableRefresh"):
+        return False
+    return read_signed_cookie(request, names(_settings(request)).dont_remember) is None
+
+
 async def find_caller(request: Request[Any, Any, Any], db: DB) -> Authenticated | None:
     """The caller's live session, or None (once per request)."""
     cached = request.state.get(_CALLER_KEY, _MISSING)
@@ -62,7 +70,7 @@ async def find_caller(request: Request[Any, Any, Any], db: DB) -> Authenticated 
     if token is not None:
         started = utcnow()
         try:
-            caller = await authenticate(db, token)
+            caller = await authenticate(db, token, refresh=_may_refresh(request))
         except (AuthenticationError, PermissionDeniedError):
             clear_session_cookies(request)
         else:

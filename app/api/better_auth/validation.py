@@ -186,6 +186,12 @@ def _check(value: Any, t: mi.Type, path: tuple[str, ...]) -> tuple[list[Issue], 
     if isinstance(t, mi.DictType):
         if not isinstance(value, dict):
             return [(path, _invalid_type(t, value))], value
+        if not isinstance(t.value_type, mi.AnyType):
+            found = []
+            for key, item in value.items():
+                item_issues, _ = _check(item, t.value_type, (*path, str(key)))
+                found.extend(item_issues)
+            return found, value
         bad = [(*path, str(key)) for key, item in value.items() if isinstance(item, str) and _text_problem(item)]
         return [(where, "Invalid input: text must be valid Unicode without NUL characters") for where in bad], value
     if isinstance(t, mi.StructType):

@@ -17,6 +17,7 @@ from app.domain.schemas.base import WireStruct
 
 __all__ = (
     "BAEmail",
+    "BAText",
     "BaAccount",
     "BaError",
     "BaSession",
