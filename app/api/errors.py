@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.bindings import BindingMonitor
@@ -188,6 +188,11 @@ def is_lock_timeout(exc: BaseException) -> bool:
 
 
 def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, IntegrityError):
+        # The repositories check first and map the clashes they expect; a constraint that still
+        # fires lost a race to a concurrent writer (a row deleted or taken meanwhile): a conflict.
+        logger.warning("integrity conflict on %s %s", request.method, request.url.path)
+        return handle_domain_error(request, ConflictError("This conflicts with a concurrent change; retry."))
     if is_lock_timeout(exc):
         logger.warning("database busy on %s %s: the write lock timed out", request.method, request.url.path)
         return handle_domain_error(request, DatabaseBusyError("The database is busy; retry shortly."))
