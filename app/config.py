@@ -107,6 +107,7 @@ class Settings:
     migrations_dir: Path = PROJECT_ROOT / "migrations"
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 10
+    db_reader_pool_size: int = 4
     db_echo: bool = False
     base_url: str | None = None
     """``BETTER_AUTH_URL``: where this service is reached (its origin is trusted; ``https`` means secure cookies)."""
@@ -136,6 +137,7 @@ class Settings:
             migrations_dir=Path(_env("MIGRATIONS_DIR") or PROJECT_ROOT / "migrations").resolve(),
             sqlite_busy_timeout_ms=_env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
+            db_reader_pool_size=max(1, _env_int("DB_READER_POOL_SIZE", 4)),
             db_echo=(_env("DB_ECHO") or "").lower() in ("1", "true", "yes"),
             base_url=_env("BETTER_AUTH_URL") or None,
             trusted_origin_entries=_env_list("BETTER_AUTH_TRUSTED_ORIGINS"),

@@ -13,21 +13,27 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Account, User, UserSession
+from app.db.reader import Reader
 from app.db.types import utcnow
 from app.domain.enums import UserRole
 from app.domain.errors import AuthenticationError, InvalidInputError, InvalidStateError, PermissionDeniedError
 from app.domain.passwords import dummy_hash, hash_password, verify_password
+from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import (
     IMPERSONATION_LIFETIME,
     SESSION_LIFETIME,
     SHORT_SESSION_LIFETIME,
     is_ban_active,
+    session_needs_refresh,
     user_has_role,
 )
 from app.repositories import sessions as session_repo
@@ -37,6 +43,7 @@ from app.repositories.users import CREDENTIAL_PROVIDER, create_user, find_user_b
 __all__ = (
     "Authenticated",
     "ClientInfo",
+    "WriteUnit",
     "authenticate",
     "change_password",
     "check_password",
@@ -59,8 +66,14 @@ class ClientInfo:
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    user: User
-    session: UserSession
+    """The caller: their live session and their user, as read at the start of the request.
+
+    ``refreshed`` says the session's expiry slid forward in this request (a cookie should be re-set).
+    """
+
+    user: UserRecord
+    session: SessionRecord
+    refreshed: bool = False
 
 
 SCRYPT_THREADS = os.cpu_count() or 1
@@ -99,7 +112,7 @@ async def _open_session(db: AsyncSession, user: User, client: ClientInfo, rememb
         ip_address=client.ip_address,
         user_agent=client.user_agent,
     )
-    return Authenticated(user=user, session=session)
+    return Authenticated(user=session_repo.user_record(user), session=session_repo.session_record(session))
 
 
 async def sign_up(
@@ -142,7 +155,7 @@ async def sign_in(
     valid = await verify_off_loop(stored or dummy_hash(), password)
     if user_id is None or stored is None or not valid:
         raise AuthenticationError("Invalid email or password.", code="invalid_credentials")
-    user = await get_user(db, user_id)
+    user = await get_user(db, user_id, lock=True)  # a concurrent ban either is seen here or revokes this session
     now = utcnow()
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
@@ -152,13 +165,19 @@ async def sign_in(
     return await _open_session(db, user, client, remember_me)
 
 
-async def authenticate(db: AsyncSession, token: str, *, refresh: bool = True) -> Authenticated:
-    """The live session behind a token: expired ones are refused, banned users too; the expiry slides
-    (unless ``refresh`` is off: Better Auth's ``disableRefresh`` and ``dont_remember`` sessions).
+WriteUnit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Opens a short writing transaction (committed when the block ends without error)."""
 
-    An expired row is left in place (this request rolls back); sign-in purges the user's expired rows.
+
+async def authenticate(reader: Reader, write: WriteUnit, token: str, *, refresh: bool = True) -> Authenticated:
+    """The live session behind a token, read in one round trip: expired sessions and banned users
+    are refused. Once a day the expiry slides forward, in a transaction of its own (unless
+    ``refresh`` is off: Better Auth's ``disableRefresh`` and its ``dont_remember`` sessions).
+
+    Nothing is cached: a sign-out, revocation, ban, expiry or deletion made by anyone (another
+    worker, a Better Auth server on the same database) takes effect on the next request.
     """
-    found = await session_repo.find_session_by_token(db, token)
+    found = await session_repo.find_session_by_token(reader, token)
     if found is None:
         raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
     session, user = found
@@ -167,9 +186,13 @@ async def authenticate(db: AsyncSession, token: str, *, refresh: bool = True) ->
         raise AuthenticationError("The session has expired.", code="session_expired")
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
-    if refresh:
-        await session_repo.refresh_session(db, session, now)
-    return Authenticated(user=user, session=session)
+    if not refresh or not session_needs_refresh(session.expires_at, session.updated_at, now):
+        return Authenticated(user=user, session=session)
+    async with write() as db:
+        slid = await session_repo.slide_session(db, session, now)
+    if slid is None:
+        raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
+    return Authenticated(user=user, session=slid, refreshed=True)
 
 
 async def check_password(db: AsyncSession, user_id: str, password: str, *, field: str = "currentPassword") -> Account:
@@ -196,7 +219,7 @@ async def change_password(
 
 async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, client: ClientInfo) -> Authenticated:
     """A 1-hour session as another (non-admin) user, marked ``impersonatedBy`` the admin."""
-    target = await get_user(db, user_id)
+    target = await get_user(db, user_id, lock=True)
     if user_has_role(target.role, UserRole.ADMIN):
         raise PermissionDeniedError("Admins cannot be impersonated.", code="cannot_impersonate_admin")
     if target.id == admin.user.id:
@@ -211,7 +234,7 @@ async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, clie
         user_agent=client.user_agent,
         impersonated_by=admin.user.id,
     )
-    return Authenticated(user=target, session=session)
+    return Authenticated(user=session_repo.user_record(target), session=session_repo.session_record(session))
 
 
 async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: ClientInfo) -> Authenticated:
@@ -219,14 +242,14 @@ async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: Clie
     admin_id = auth.session.impersonated_by
     if admin_id is None:
         raise InvalidStateError("This session is not an impersonation.", code="not_impersonating")
-    await db.delete(auth.session)
+    await session_repo.delete_session(db, auth.user.id, auth.session.id)
     admin = await get_user(db, admin_id)
     if not user_has_role(admin.role, UserRole.ADMIN) or is_ban_active(admin.banned, admin.ban_expires, utcnow()):
         raise PermissionDeniedError("The impersonating admin can no longer sign in.", code="forbidden")
     session = await session_repo.create_session(
         db, user_id=admin.id, lifetime=SESSION_LIFETIME, ip_address=client.ip_address, user_agent=client.user_agent
     )
-    return Authenticated(user=admin, session=session)
+    return Authenticated(user=session_repo.user_record(admin), session=session_repo.session_record(session))
 
 
 async def restore_impersonator(db: AsyncSession, impersonation: Authenticated, admin_token: str) -> Authenticated:
@@ -235,11 +258,15 @@ async def restore_impersonator(db: AsyncSession, impersonation: Authenticated, a
     admin_id = impersonation.session.impersonated_by
     if admin_id is None:
         raise InvalidStateError("This session is not an impersonation.", code="not_impersonating")
-    found = await session_repo.find_session_by_token(db, admin_token)
-    if found is None or found[0].user_id != admin_id:
+    row = (
+        await db.execute(
+            select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token == admin_token)
+        )
+    ).first()
+    if row is None or row[0].user_id != admin_id:
         raise InvalidStateError("The admin's own session is gone.", code="admin_session_not_found")
     await session_repo.delete_session_by_token(db, impersonation.session.token)
-    return Authenticated(user=found[1], session=found[0])
+    return Authenticated(user=session_repo.user_record(row[1]), session=session_repo.session_record(row[0]))
 
 
 async def set_password(db: AsyncSession, user_id: str, new_password: str) -> None:

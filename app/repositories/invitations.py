@@ -24,10 +24,11 @@ from app.domain.errors import (
     PermissionDeniedError,
 )
 from app.domain.permissions import is_at_least
+from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import INVITATION_LIFETIME, is_invitee, normalize_email
 from app.domain.schemas.orgs import InvitationCreate
 from app.domain.teams import join_team_ids, split_team_ids
-from app.repositories.organizations import Membership, require_role
+from app.repositories.organizations import Membership, lock_membership, lock_organizations, require_role
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.teams import add_team_member
 
@@ -61,7 +62,7 @@ async def get_invitation(db: AsyncSession, invitation_id: str) -> Invitation | N
 async def create_invitation(
     db: AsyncSession,
     membership: Membership,
-    inviter: User,
+    inviter_id: str,
     data: InvitationCreate,
     *,
     roles: Sequence[MemberRole] | None = None,
@@ -72,6 +73,7 @@ async def create_invitation(
 
     Returns the invitation and whether it is new.
     """
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     granted = tuple(dict.fromkeys(roles)) if roles else (data.role,)
     role = ",".join(r.value for r in granted)
@@ -115,17 +117,14 @@ async def create_invitation(
         if on_pending is OnPending.REFUSE:
             raise ConflictError("This email already has a pending invitation.", code="already_invited")
         invites_owner = MemberRole.OWNER.value in (existing.role or "").split(",")
-        if (
-            on_pending is OnPending.EXTEND
-            and invites_owner
-            and not is_at_least(membership.member.role, MemberRole.OWNER)
-        ):
+        is_owner = is_at_least(membership.member.role, MemberRole.OWNER)
+        if on_pending is OnPending.EXTEND and invites_owner and not is_owner:
             raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
         existing.expires_at = now + INVITATION_LIFETIME
         if on_pending is OnPending.UPDATE:
             existing.role = role
             existing.team_id = join_team_ids(team_ids)
-            existing.inviter_id = inviter.id
+            existing.inviter_id = inviter_id
         await db.flush()
         return existing, False
     invitation = Invitation(
@@ -136,7 +135,7 @@ async def create_invitation(
         status=InvitationStatus.PENDING.value,
         expires_at=now + INVITATION_LIFETIME,
         created_at=now,
-        inviter_id=inviter.id,
+        inviter_id=inviter_id,
     )
     db.add(invitation)
     await db.flush()
@@ -159,7 +158,7 @@ async def list_organization_invitations(
 
 
 async def list_my_invitations(
-    db: AsyncSession, user: User, *, limit: int | None, cursor: str | None, include_expired: bool = False
+    db: AsyncSession, user: UserRecord, *, limit: int | None, cursor: str | None, include_expired: bool = False
 ) -> PageResult[tuple[Invitation, str]]:
     """Pending invitations to my email (unexpired ones unless ``include_expired``), each with its
     organization's name."""
@@ -182,7 +181,7 @@ async def list_my_invitations(
     )
 
 
-async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: User) -> Invitation:
+async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: UserRecord) -> Invitation:
     invitation = await db.get(Invitation, invitation_id)
     if invitation is None or not is_invitee(invitation.email, user.email):
         # An invitation addressed to someone else is not theirs to see.
@@ -218,10 +217,11 @@ async def _transition(
 
 
 async def accept_invitation(
-    db: AsyncSession, invitation_id: str, user: User, session: UserSession
+    db: AsyncSession, invitation_id: str, user: UserRecord, session: SessionRecord
 ) -> tuple[Invitation, Member]:
     """Join the organization with the invited role and teams; it becomes the active organization."""
     invitation = await _load_for_invitee(db, invitation_id, user)
+    await lock_organizations(db, [invitation.organization_id])
     now = utcnow()
     await _transition(db, invitation, InvitationStatus.ACCEPTED, now)
     duplicate = await db.execute(
@@ -247,15 +247,20 @@ async def accept_invitation(
     team_ids = [team_id for team_id in split_team_ids(invitation.team_id) if team_id in existing_teams]
     for team_id in team_ids:
         await add_team_member(db, invitation.organization_id, team_id, user.id)
-    session.active_organization_id = invitation.organization_id
-    session.active_team_id = team_ids[0] if len(team_ids) == 1 else None
-    await db.flush()
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.id == session.id)
+        .values(
+            active_organization_id=invitation.organization_id,
+            active_team_id=team_ids[0] if len(team_ids) == 1 else None,
+        )
+    )
     await db.refresh(member)
     return invitation, member
 
 
 async def reject_invitation(
-    db: AsyncSession, invitation_id: str, user: User, *, even_expired: bool = False
+    db: AsyncSession, invitation_id: str, user: UserRecord, *, even_expired: bool = False
 ) -> Invitation:
     """``even_expired``: an expired pending invitation may be rejected too (Better Auth allows it)."""
     invitation = await _load_for_invitee(db, invitation_id, user)

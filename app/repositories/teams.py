@@ -12,7 +12,7 @@ from app.db.models import Invitation, Member, Team, TeamMember, UserSession
 from app.domain.enums import InvitationStatus, MemberRole
 from app.domain.errors import ConflictError, NotFoundError
 from app.domain.teams import join_team_ids, membership_key, split_team_ids
-from app.repositories.organizations import Membership, require_role
+from app.repositories.organizations import Membership, lock_organizations, require_role
 from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
 
 __all__ = (
@@ -102,8 +102,7 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *,
         )
     ).scalars()
     for invitation in pending:
-        remaining = [other for other in split_team_ids(invitation.team_id) if other != team.id]
-        invitation.team_id = join_team_ids(remaining)
+        invitation.team_id = join_team_ids([other for other in split_team_ids(invitation.team_id) if other != team.id])
     users = (await db.execute(select(TeamMember.user_id).where(TeamMember.team_id == team.id))).scalars().all()
     primary = (await db.execute(select(Member.user_id).where(Member.team_id == team.id))).scalars().all()
     await db.execute(update(UserSession).where(UserSession.active_team_id == team.id).values(active_team_id=None))
@@ -114,6 +113,7 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *,
 
 async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, user_id: str) -> TeamMember:
     """Add an organization member to one of its teams (409 if already in it)."""
+    await lock_organizations(db, [organization_id])
     member = (
         await db.execute(
             select(Member).where(Member.organization_id == organization_id, Member.user_id == user_id).limit(1)

@@ -55,7 +55,7 @@ class AccountController(Controller):
         errors=(401, 403),
     )
     async def list_sessions(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_fresh_caller(request, db)
+        caller = await require_fresh_caller(request)
         sessions = await session_repo.list_sessions_of_user(db, caller.user.id, active_at=utcnow())
         # The admin plugin hides impersonation sessions from their subject.
         return reply(request, [session_out(s) for s in sessions if not s.impersonated_by])
@@ -71,7 +71,7 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[RevokeSessionBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, RevokeSessionBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         await session_repo.delete_session_by_token(db, body.token, user_id=caller.user.id)
         if body.token == caller.session.token:
             clear_session_cookies(request)
@@ -84,7 +84,7 @@ class AccountController(Controller):
         ok=StatusOut,
     )
     async def revoke_sessions(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         await session_repo.delete_user_sessions(db, caller.user.id)
         clear_session_cookies(request)
         return reply(request, StatusOut(status=True))
@@ -96,7 +96,7 @@ class AccountController(Controller):
         ok=StatusOut,
     )
     async def revoke_other_sessions(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         await session_repo.delete_other_sessions(db, caller.user.id, caller.session.id)
         return reply(request, StatusOut(status=True))
 
@@ -111,13 +111,13 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UpdateUserBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UpdateUserBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         if body.email:
             raise ba_error(400, "EMAIL_CAN_NOT_BE_UPDATED")
         refuse_protected_fields(request, UPDATE_PROTECTED)
         if body.name is UNSET and body.image is UNSET:
             raise BetterAuthError(400, message="No fields to update")
-        await user_repo.update_profile(db, caller.user, ProfileUpdate(name=body.name, image=body.image))
+        await user_repo.update_profile(db, caller.user.id, ProfileUpdate(name=body.name, image=body.image))
         set_session_cookie(request, caller.session.token)
         return reply(request, StatusOut(status=True))
 
@@ -132,7 +132,7 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[ChangePasswordBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, ChangePasswordBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         check_password_length(body.new_password)
         check_password_length(body.current_password, check_min=False)
         await auth_repo.change_password(
@@ -169,7 +169,7 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[DeleteUserBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, DeleteUserBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         if body.password:
             check_password_length(body.password, check_min=False)
             await auth_repo.check_password(db, caller.user.id, body.password, field="password")
@@ -190,6 +190,6 @@ class AccountController(Controller):
         ok=list[BaAccount],
     )
     async def list_accounts(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         page = await account_repo.list_accounts(db, caller.user.id, limit=MAX_LIMIT, cursor=None)
         return reply(request, [account_out(account) for account in page.items])

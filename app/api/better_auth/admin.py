@@ -91,14 +91,14 @@ class AdminController(Controller):
 
     @ba_get(
         "/list-users",
-        operation_id="adminListUsers",
+        operation_id="listUsers",
         summary="Users by limit/offset: search (email or name), filter and sort",
         ok=ListUsersOut,
         errors=(401, 403),
     )
     async def list_users(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListUsersQuery)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS")
         where: list[FieldFilter] = []
         search = query_text(params.search_value)
         if search is not None:
@@ -125,15 +125,15 @@ class AdminController(Controller):
             out.offset = offset
         return reply(request, out)
 
-    @ba_get("/get-user", operation_id="adminGetUser", summary="One user", ok=BaUser, errors=(401, 403, 404))
+    @ba_get("/get-user", operation_id="getUser", summary="One user", ok=BaUser, errors=(401, 403, 404))
     async def get_user(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, GetUserQuery)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_GET_USER")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_GET_USER")
         return reply(request, user_out(await user_repo.get_user(db, params.id)))
 
     @ba_post(
         "/create-user",
-        operation_id="adminCreateUser",
+        operation_id="createUser",
         summary="Create a user (a password makes a credential account; data.emailVerified is honoured)",
         ok=UserEnvelope,
         body=AdminCreateUserBody,
@@ -142,7 +142,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[AdminCreateUserBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, AdminCreateUserBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS")
         extra = body.data if isinstance(body.data, dict) else {}
         requested = body.role if body.role is not UNSET else extra.get("role")
         if requested is not None and not isinstance(requested, str | list):
@@ -178,7 +178,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[AdminUpdateUserBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, AdminUpdateUserBody)
-        caller = await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS")
+        caller = await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS")
         changes = body.data
         if not changes:
             raise ba_error(400, "NO_DATA_TO_UPDATE")
@@ -216,7 +216,7 @@ class AdminController(Controller):
 
     @ba_post(
         "/set-role",
-        operation_id="adminSetRole",
+        operation_id="setUserRole",
         summary="Set a user's global role(s)",
         ok=UserEnvelope,
         body=SetRoleBody,
@@ -225,14 +225,14 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SetRoleBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, SetRoleBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE")
         roles = _roles(body.role)
         user = await user_repo.set_user_roles(db, body.user_id, roles)
         return reply(request, UserEnvelope(user=user_out(user)))
 
     @ba_post(
         "/set-user-password",
-        operation_id="adminSetUserPassword",
+        operation_id="setUserPassword",
         summary="Set a user's password",
         ok=StatusOut,
         body=SetUserPasswordBody,
@@ -244,14 +244,14 @@ class AdminController(Controller):
         body = payload(request, data, SetUserPasswordBody)
         if not body.new_password:
             raise BetterAuthError(400, "VALIDATION_ERROR", "[body.newPassword] newPassword cannot be empty")
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD")
         check_password_length(body.new_password)
         await auth_repo.set_password(db, body.user_id, body.new_password)
         return reply(request, StatusOut(status=True))
 
     @ba_post(
         "/ban-user",
-        operation_id="adminBanUser",
+        operation_id="banUser",
         summary="Ban a user (reason, optional duration in seconds) and end their sessions",
         ok=UserEnvelope,
         body=BanUserBody,
@@ -261,7 +261,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[BanUserBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, BanUserBody)
-        caller = await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS")
+        caller = await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS")
         await user_repo.get_user(db, body.user_id)
         if body.user_id == caller.user.id:
             raise ba_error(400, "YOU_CANNOT_BAN_YOURSELF")
@@ -277,13 +277,13 @@ class AdminController(Controller):
         return reply(request, UserEnvelope(user=user_out(user)))
 
     @ba_post(
-        "/unban-user", operation_id="adminUnbanUser", summary="Lift a user's ban", ok=UserEnvelope, body=UserIdBody
+        "/unban-user", operation_id="unbanUser", summary="Lift a user's ban", ok=UserEnvelope, body=UserIdBody
     )
     async def unban_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UserIdBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS")
         return reply(request, UserEnvelope(user=user_out(await user_repo.unban_user(db, body.user_id))))
 
     @ba_post(
@@ -297,13 +297,13 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UserIdBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS")
         sessions = await session_repo.list_sessions_of_user(db, body.user_id)
         return reply(request, SessionsOut(sessions=[session_out(session) for session in sessions]))
 
     @ba_post(
         "/revoke-user-session",
-        operation_id="adminRevokeUserSession",
+        operation_id="revokeUserSession",
         summary="End a session, by token",
         ok=SuccessOut,
         body=SessionTokenBody,
@@ -312,13 +312,13 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SessionTokenBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, SessionTokenBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS")
         await session_repo.delete_session_by_token(db, body.session_token)
         return reply(request, SuccessOut(success=True))
 
     @ba_post(
         "/revoke-user-sessions",
-        operation_id="adminRevokeUserSessions",
+        operation_id="revokeUserSessions",
         summary="End all of a user's sessions",
         ok=SuccessOut,
         body=UserIdBody,
@@ -327,13 +327,13 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UserIdBody)
-        await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS")
+        await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS")
         await session_repo.delete_user_sessions(db, body.user_id)
         return reply(request, SuccessOut(success=True))
 
     @ba_post(
         "/remove-user",
-        operation_id="adminRemoveUser",
+        operation_id="removeUser",
         summary="Delete a user and everything that belongs to them",
         ok=SuccessOut,
         body=UserIdBody,
@@ -343,7 +343,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UserIdBody)
-        caller = await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS")
+        caller = await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS")
         if body.user_id == caller.user.id:
             raise ba_error(400, "YOU_CANNOT_REMOVE_YOURSELF")
         await user_repo.delete_user(db, body.user_id)
@@ -351,7 +351,7 @@ class AdminController(Controller):
 
     @ba_post(
         "/impersonate-user",
-        operation_id="adminImpersonateUser",
+        operation_id="impersonateUser",
         summary="Sign in as a (non-admin) user for an hour; the admin's session waits in admin_session",
         ok=BaSessionUser,
         body=UserIdBody,
@@ -361,7 +361,7 @@ class AdminController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UserIdBody)
-        caller = await require_admin(request, db, "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS")
+        caller = await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS")
         impersonation = await auth_repo.impersonate(db, caller, body.user_id, client_info(request))
         dont_remember = read_signed_cookie(request, names(request.app.state.settings).dont_remember) or ""
         clear_session_cookies(request)
@@ -372,13 +372,13 @@ class AdminController(Controller):
 
     @ba_post(
         "/stop-impersonating",
-        operation_id="adminStopImpersonating",
+        operation_id="stopImpersonating",
         summary="End the impersonation and go back to the admin's own session",
         ok=BaSessionUser,
         errors=(401, 403, 415),
     )
     async def stop_impersonating(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db, bare=True)
+        caller = await require_caller(request, bare=True)
         if caller.session.impersonated_by is None:
             raise BetterAuthError(400, message="You are not impersonating anyone")
         cookie = read_signed_cookie(request, names(request.app.state.settings).admin_session)
@@ -393,7 +393,7 @@ class AdminController(Controller):
 
     @ba_post(
         "/has-permission",
-        operation_id="adminHasPermission",
+        operation_id="userHasPermission",
         summary="Whether my global role grants the given permissions",
         ok=HasPermissionOut,
         body=HasPermissionBody,
@@ -404,7 +404,7 @@ class AdminController(Controller):
         body = payload(request, data, HasPermissionBody)
         if not isinstance(body.permissions, dict):
             raise BetterAuthError(400, message="invalid permission check. no permission(s) were passed.")
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         if caller is None:
             raise BetterAuthError(401)
         allowed = has_admin_permissions(caller.user.role, body.permissions)

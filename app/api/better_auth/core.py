@@ -150,7 +150,7 @@ class CoreController(Controller):
     )
     async def get_session(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         query(request, GetSessionQuery)
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         return reply(request, session_user_out(caller) if caller else None, headers=NO_STORE)
 
     @post("/get-session", operation_id="getSessionByPost", include_in_schema=False, status_code=405)

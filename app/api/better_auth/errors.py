@@ -18,16 +18,18 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
 from app.api.better_auth.responses import reply
-from app.api.errors import DATABASE_ERRORS, is_connectivity_error, is_lock_timeout
+from app.api.errors import DATABASE_ERRORS, is_connectivity_error, is_integrity_error, is_lock_timeout
 from app.bindings import BindingMonitor
 from app.config import DB_BINDING
-from app.domain.errors import BindingUnavailableError, DomainError, RateLimitedError
+from app.domain.errors import BindingUnavailableError, DatabaseBusyError, DomainError, RateLimitedError
 
 __all__ = ("MESSAGES", "BetterAuthError", "ba_error", "exception_handlers", "is_better_auth_path")
 
 logger = logging.getLogger("app.api.better_auth")
 
 BASE_PATH = "/api/auth"
+OPERATION_PREFIX = "betterAuth"
+"""Operation ids of this face: Better Auth's own, after this prefix (``betterAuthSignInEmail``)."""
 
 MESSAGES: dict[str, str] = {
     # core (@better-auth/core error/codes.mjs)
@@ -212,8 +214,8 @@ DOMAIN_BY_OPERATION: dict[str, dict[str, Outcome]] = {
         "member_not_found": (400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION"),
     },
     "removeOrganizationTeamMember": {"role_required": (403, "YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER")},
-    "adminCreateUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
-    "adminImpersonateUser": {"cannot_impersonate_self": (403, "YOU_CANNOT_IMPERSONATE_ADMINS")},
+    "createUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
+    "impersonateUser": {"cannot_impersonate_self": (403, "YOU_CANNOT_IMPERSONATE_ADMINS")},
     "leaveOrganization": {"organization_not_found": (400, "MEMBER_NOT_FOUND")},
     "adminUpdateUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
 }
@@ -229,7 +231,9 @@ def _operation_id(request: Request[Any, Any, Any]) -> str | None:
     except (KeyError, AttributeError):  # no route matched
         return None
     operation_id = getattr(handler, "operation_id", None)
-    return operation_id if isinstance(operation_id, str) else None
+    if not isinstance(operation_id, str):
+        return None
+    return operation_id[len(OPERATION_PREFIX) :][:1].lower() + operation_id[len(OPERATION_PREFIX) + 1 :]
 
 
 def error_response(request: Request[Any, Any, Any], error: BetterAuthError) -> Response[Any]:
@@ -247,6 +251,8 @@ def to_better_auth(request: Request[Any, Any, Any], exc: DomainError) -> BetterA
         return BetterAuthError(429, message="Too many requests. Please try again later.")
     if isinstance(exc, BindingUnavailableError):
         return BetterAuthError(500, "BINDING_UNAVAILABLE", exc.detail)
+    if isinstance(exc, DatabaseBusyError):
+        return BetterAuthError(503, "DATABASE_BUSY", exc.detail)
     operation = _operation_id(request)
     outcome = DOMAIN_BY_OPERATION.get(operation or "", {}).get(exc.code) or DOMAIN_DEFAULTS.get(exc.code)
     if outcome is None:
@@ -259,6 +265,8 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     response = error_response(request, to_better_auth(request, exc))
     if isinstance(exc, RateLimitedError):
         response.headers["X-Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, DatabaseBusyError):
+        response.headers["Retry-After"] = "1"
     return response
 
 
@@ -274,13 +282,16 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A busy SQLite writer lock is a 503; an unreachable database names the ``DB`` binding (500)."""
+    """A constraint that still fires lost a race (409); a busy SQLite writer lock is a 503; an
+    unreachable database names the ``DB`` binding (500). As on the REST face (``app.api.errors``)."""
+    if is_integrity_error(exc):
+        logger.warning("integrity conflict on %s %s", request.method, request.url.path)
+        return error_response(
+            request, BetterAuthError(409, "CONFLICT", "This conflicts with a concurrent change; retry.")
+        )
     if is_lock_timeout(exc):
         logger.warning("database busy on %s %s: the write lock timed out", request.method, request.url.path)
-        busy = BetterAuthError(503, "DATABASE_BUSY", "The database is busy; retry shortly.")
-        response = error_response(request, busy)
-        response.headers["Retry-After"] = "1"
-        return response
+        return handle_domain_error(request, DatabaseBusyError("The database is busy; retry shortly."))
     if not is_connectivity_error(exc):
         return handle_unexpected(request, exc)
     monitor = request.app.state.get("bindings")

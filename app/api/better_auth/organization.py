@@ -25,7 +25,7 @@ from app.api.better_auth.responses import reply, set_session_cookie
 from app.api.better_auth.routes import ba_get, ba_post
 from app.api.better_auth.session import find_caller, require_caller
 from app.api.better_auth.validation import payload, query
-from app.api.dependencies import DB
+from app.api.dependencies import DB, reader, write_unit
 from app.domain.enums import InvitationStatus, MemberRole, SortDirection
 from app.domain.instants import utcnow
 from app.domain.permissions import is_at_least
@@ -124,9 +124,11 @@ async def _find_by_id_or_slug(db: DB, organization_id: str | None, slug: str | N
     return await org_repo.find_organization(db, organization_id=organization_id)
 
 
-async def _clear_active(db: DB, caller: Authenticated) -> None:
-    """Better Auth drops the session's active organization when the caller turns out not to be in it."""
-    await session_repo.set_active_organization(db, caller.session, None)
+async def _clear_active(request: Request[Any, Any, Any], caller: Authenticated) -> None:
+    """Better Auth drops the session's active organization when the caller turns out not to be in it
+    (in a transaction of its own: the request itself fails)."""
+    async with write_unit(request.app.state) as db:
+        await session_repo.set_active_organization(db, caller.session, None)
 
 
 async def _membership_or(db: DB, organization_id: str, caller: Authenticated, status: int, code: str) -> Membership:
@@ -151,7 +153,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[CreateOrganizationBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, CreateOrganizationBody)
-        caller = await require_caller(request, db, bare=True)
+        caller = await require_caller(request, bare=True)
         if await org_repo.is_slug_taken(db, body.slug):
             raise ba_error(400, "ORGANIZATION_ALREADY_EXISTS")
         keep = body.keep_current_active_organization is True
@@ -162,7 +164,7 @@ class OrganizationController(Controller):
             metadata=body.metadata if isinstance(body.metadata, dict) else None,
         )
         membership = await org_repo.create_organization(
-            db, caller.user.id, created, session=None if keep else caller.session
+            db, caller.user.id, created, session_id=None if keep else caller.session.id
         )
         team = await team_repo.create_team(db, membership, membership.organization.name, updated=False)
         await team_repo.add_team_member(db, membership.organization.id, team.id, caller.user.id)
@@ -182,16 +184,18 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[CheckSlugBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, CheckSlugBody)
-        await require_caller(request, db)
+        await require_caller(request)
         if await org_repo.is_slug_taken(db, body.slug):
             raise ba_error(400, "ORGANIZATION_SLUG_ALREADY_TAKEN")
         return reply(request, StatusOut(status=True))
 
     @ba_get("/list", operation_id="listOrganizations", summary="Organizations I belong to", ok=list[BaOrganization])
     async def list_organizations(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db)
-        page = await org_repo.list_my_organizations(db, caller.user.id, limit=MAX_LIMIT, cursor=None)
-        return reply(request, [organization_out(member.organization) for member in page.items])
+        caller = await require_caller(request)
+        page = await org_repo.read_my_organizations(
+            reader(request.app.state), caller.user.id, limit=MAX_LIMIT, cursor=None
+        )
+        return reply(request, [organization_out(organization) for _, organization in page.items])
 
     @ba_post(
         "/set-active",
@@ -204,7 +208,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SetActiveOrganizationBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, SetActiveOrganizationBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         session = caller.session
         organization_id: str | None = body.organization_id if isinstance(body.organization_id, str) else None
         slug = body.organization_slug if isinstance(body.organization_slug, str) else None
@@ -225,9 +229,8 @@ class OrganizationController(Controller):
         assert organization_id is not None
         membership = await org_repo.find_membership(db, organization_id, caller.user.id)
         if membership is None:
-            await _clear_active(db, caller)
-            error = ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
-            return reply(request, error.body(), status=error.status)
+            await _clear_active(request, caller)
+            raise ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         await session_repo.set_active_organization(db, session, organization_id)
         set_session_cookie(request, session.token)
         return reply(request, organization_out(membership.organization))
@@ -241,7 +244,7 @@ class OrganizationController(Controller):
     )
     async def get_full_organization(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, GetFullOrganizationQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         slug = query_text(params.organization_slug)
         organization_id = query_text(params.organization_id) or caller.session.active_organization_id
         if not slug and not organization_id:
@@ -251,9 +254,8 @@ class OrganizationController(Controller):
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
         membership = await org_repo.find_membership(db, organization.id, caller.user.id)
         if membership is None:
-            await _clear_active(db, caller)
-            error = ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
-            return reply(request, error.body(), status=error.status)
+            await _clear_active(request, caller)
+            raise ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         limit = _int(params.members_limit)
         full = await org_repo.full_organization(
             db, membership, members_limit=max(1, min(limit or MEMBERSHIP_LIMIT, MAX_LIMIT))
@@ -275,7 +277,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UpdateOrganizationBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UpdateOrganizationBody)
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         if caller is None:
             raise BetterAuthError(401, message="User not found")
         organization_id = active_organization(caller, body.organization_id)
@@ -298,7 +300,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[DeleteOrganizationBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, DeleteOrganizationBody)
-        caller = await require_caller(request, db, bare=True)
+        caller = await require_caller(request, bare=True)
         if not body.organization_id:
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
         membership = await _membership_or(
@@ -319,7 +321,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[InviteMemberBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, InviteMemberBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
@@ -338,7 +340,7 @@ class OrganizationController(Controller):
         invitation, _created = await invitation_repo.create_invitation(
             db,
             membership,
-            caller.user,
+            caller.user.id,
             InvitationCreate(email=email, role=roles[0], team_ids=[t for t in team_ids if t]),
             roles=roles,
             on_pending=OnPending.EXTEND if body.resend is True else OnPending.REFUSE,
@@ -356,7 +358,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[InvitationIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, InvitationIdBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         invitation = await invitation_repo.get_invitation(db, body.invitation_id)
         if invitation is None or invitation.expires_at < utcnow() or invitation.status != InvitationStatus.PENDING:
             raise ba_error(400, "INVITATION_NOT_FOUND")
@@ -379,7 +381,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[InvitationIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, InvitationIdBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         invitation = await invitation_repo.get_invitation(db, body.invitation_id)
         if invitation is None or invitation.status != InvitationStatus.PENDING:
             raise BetterAuthError(400, "INVITATION_NOT_FOUND", "Invitation not found!")
@@ -399,7 +401,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[InvitationIdBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, InvitationIdBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         invitation = await invitation_repo.get_invitation(db, body.invitation_id)
         if invitation is None:
             raise ba_error(400, "INVITATION_NOT_FOUND")
@@ -417,7 +419,7 @@ class OrganizationController(Controller):
     )
     async def get_invitation(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, GetInvitationQuery)
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         if caller is None:
             raise BetterAuthError(401, message="Not authenticated")
         invitation = await invitation_repo.get_invitation(db, params.id)
@@ -450,7 +452,7 @@ class OrganizationController(Controller):
     )
     async def list_invitations(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListInvitationsQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, params.organization_id)
         if not organization_id:
             raise BetterAuthError(400, message="Organization ID is required")
@@ -478,7 +480,7 @@ class OrganizationController(Controller):
         params = query(request, ListUserInvitationsQuery)
         if query_text(params.email):
             raise BetterAuthError(400, message="User email cannot be passed for client side API calls.")
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         if caller is None:
             raise BetterAuthError(400, message="Missing session headers, or email query parameter.")
         if not caller.user.email_verified:
@@ -501,7 +503,7 @@ class OrganizationController(Controller):
     )
     async def list_members(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListMembersQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, params.organization_id)
         if slug := given(params.organization_slug):
             found = await org_repo.find_organization(db, slug=slug)
@@ -534,7 +536,7 @@ class OrganizationController(Controller):
         ok=BaMemberWithUser,
     )
     async def get_active_member(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = caller.session.active_organization_id
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -550,7 +552,7 @@ class OrganizationController(Controller):
     )
     async def get_active_member_role(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ActiveMemberRoleQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, params.organization_id)
         if slug := given(params.organization_slug):
             found = await org_repo.find_organization(db, slug=slug)
@@ -579,7 +581,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UpdateMemberRoleBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UpdateMemberRoleBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         names = parse_roles(body.role) if body.role else []
         if not names:
             raise BetterAuthError(400)
@@ -611,7 +613,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[RemoveMemberBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, RemoveMemberBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -646,7 +648,7 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[LeaveOrganizationBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, LeaveOrganizationBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         membership = await _membership_or(db, body.organization_id, caller, 400, "MEMBER_NOT_FOUND")
         out = member_with_user_out(membership.member, caller.user)
         await org_repo.leave_organization(db, membership)

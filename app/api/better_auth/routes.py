@@ -9,10 +9,16 @@ from typing import Any
 from litestar import get, post
 from litestar.openapi import ResponseSpec
 
+from app.api.better_auth.errors import OPERATION_PREFIX
 from app.api.better_auth.validation import BetterAuthBody
 from app.domain.schemas.ba_core import BaError
 
-__all__ = ("ba_get", "ba_post")
+__all__ = ("ba_get", "ba_post", "prefixed")
+
+
+def prefixed(name: str) -> str:
+    """Better Auth's operation id, prefixed so that it never clashes with the REST face's."""
+    return f"{OPERATION_PREFIX}{name[:1].upper()}{name[1:]}"
 
 _DESCRIPTIONS = {
     400: "Bad request: VALIDATION_ERROR names each field; other codes name the rule",
@@ -43,7 +49,7 @@ def ba_get(
 ) -> Callable[[Callable[..., Any]], Any]:
     return get(
         path,
-        operation_id=operation_id,
+        operation_id=prefixed(operation_id),
         summary=summary,
         responses=_responses(ok, errors),
     )
@@ -64,7 +70,7 @@ def ba_post(
     ``application/x-www-form-urlencoded``; ``optional_body``: an absent body is an empty one."""
     return post(
         path,
-        operation_id=operation_id,
+        operation_id=prefixed(operation_id),
         summary=summary,
         status_code=200,
         responses=_responses(ok, errors),

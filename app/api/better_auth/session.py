@@ -22,7 +22,7 @@ from app.api.better_auth.responses import (
     read_signed_cookie,
     set_session_cookie,
 )
-from app.api.dependencies import DB
+from app.api.dependencies import reader, write_unit
 from app.config import Settings
 from app.domain.cookies import token_from_bearer
 from app.domain.errors import AuthenticationError, PermissionDeniedError
@@ -59,8 +59,9 @@ def _may_refresh(request: Request[Any, Any, Any]) -> bool:
     return read_signed_cookie(request, names(_settings(request)).dont_remember) is None
 
 
-async def find_caller(request: Request[Any, Any, Any], db: DB) -> Authenticated | None:
-    """The caller's live session, or None (once per request)."""
+async def find_caller(request: Request[Any, Any, Any]) -> Authenticated | None:
+    """The caller's live session, or None (once per request; read through the driver-level reader,
+    as the REST face's caller is)."""
     cached = request.state.get(_CALLER_KEY, _MISSING)
     if cached is not _MISSING:
         return cached  # type: ignore[no-any-return]
@@ -68,13 +69,13 @@ async def find_caller(request: Request[Any, Any, Any], db: DB) -> Authenticated 
     token = request_token(request)
     caller: Authenticated | None = None
     if token is not None:
-        started = utcnow()
+        state = request.app.state
         try:
-            caller = await authenticate(db, token, refresh=_may_refresh(request))
+            caller = await authenticate(reader(state), lambda: write_unit(state), token, refresh=_may_refresh(request))
         except (AuthenticationError, PermissionDeniedError):
             clear_session_cookies(request)
         else:
-            if caller.session.updated_at >= started and caller.session.created_at < started:
+            if caller.refreshed:
                 set_session_cookie(request, caller.session.token, dont_remember=False)
     request.state[_CALLER_KEY] = caller
     return caller
@@ -85,28 +86,28 @@ def forget_caller(request: Request[Any, Any, Any], caller: Authenticated | None)
     request.state[_CALLER_KEY] = caller
 
 
-async def require_caller(request: Request[Any, Any, Any], db: DB, *, bare: bool = False) -> Authenticated:
+async def require_caller(request: Request[Any, Any, Any], *, bare: bool = False) -> Authenticated:
     """Better Auth's ``sessionMiddleware``: 401 ``UNAUTHORIZED`` without a live session.
 
     ``bare``: the endpoint answers ``APIError.fromStatus("UNAUTHORIZED")`` instead, with no body.
     """
-    caller = await find_caller(request, db)
+    caller = await find_caller(request)
     if caller is None:
         raise BetterAuthError(401) if bare else BetterAuthError(401, "UNAUTHORIZED", "Unauthorized")
     return caller
 
 
-async def require_fresh_caller(request: Request[Any, Any, Any], db: DB) -> Authenticated:
+async def require_fresh_caller(request: Request[Any, Any, Any]) -> Authenticated:
     """``freshSessionMiddleware``: the session must be younger than a day (403 ``SESSION_NOT_FRESH``)."""
-    caller = await require_caller(request, db)
+    caller = await require_caller(request)
     if not is_session_fresh(caller.session.created_at, utcnow()):
         raise ba_error(403, "SESSION_NOT_FRESH")
     return caller
 
 
-async def require_admin(request: Request[Any, Any, Any], db: DB, denied: str) -> Authenticated:
+async def require_admin(request: Request[Any, Any, Any], denied: str) -> Authenticated:
     """The admin plugin: a session (else a bare 401) whose user holds the ``admin`` role (else 403 ``denied``)."""
-    caller = await require_caller(request, db, bare=True)
+    caller = await require_caller(request, bare=True)
     if not user_has_role(caller.user.role, "admin"):
         raise ba_error(403, denied)
     return caller

@@ -64,7 +64,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[CreateTeamBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, CreateTeamBody)
-        caller = await require_caller(request, db, bare=True)
+        caller = await require_caller(request, bare=True)
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -83,7 +83,7 @@ class TeamController(Controller):
     )
     async def list_teams(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListTeamsQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, params.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -104,7 +104,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UpdateTeamBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, UpdateTeamBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         organization_id = active_organization(caller, body.data.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -129,7 +129,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[RemoveTeamBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, RemoveTeamBody)
-        caller = await find_caller(request, db)
+        caller = await find_caller(request)
         organization_id = active_organization(caller, body.organization_id) if caller else body.organization_id or None
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
@@ -155,7 +155,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SetActiveTeamBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, SetActiveTeamBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         session = caller.session
         if body.team_id is None:
             if session.active_team_id:
@@ -186,7 +186,7 @@ class TeamController(Controller):
     )
     async def list_user_teams(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListUserTeamsQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         target = params.user_id if isinstance(params.user_id, str) and params.user_id else caller.user.id
         explicit = (
             params.organization_id if isinstance(params.organization_id, str) and params.organization_id else None
@@ -218,7 +218,7 @@ class TeamController(Controller):
     )
     async def list_team_members(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListTeamMembersQuery)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         team_id = (
             params.team_id if isinstance(params.team_id, str) and params.team_id else caller.session.active_team_id
         )
@@ -244,7 +244,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[TeamMemberBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, TeamMemberBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         membership = await self._team_admin(db, caller, body.organization_id)
         await self._target(db, membership, body)
         try:
@@ -268,7 +268,7 @@ class TeamController(Controller):
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[TeamMemberBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, TeamMemberBody)
-        caller = await require_caller(request, db)
+        caller = await require_caller(request)
         membership = await self._team_admin(db, caller, body.organization_id)
         await self._target(db, membership, body)
         await team_repo.remove_team_member(db, membership, body.team_id, body.user_id)
