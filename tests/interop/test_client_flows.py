@@ -241,7 +241,11 @@ def run_flows(tools: Path, base_url: str, db_url: str, run: str) -> dict[str, An
 def runs(
     backend: str, node_tools: Path, tmp_path_factory: pytest.TempPathFactory, pg_database_factory: list[str]
 ) -> Runs:
-    """Both servers on one freshly migrated database; the flows run against each in turn."""
+    """Both servers on one freshly migrated database; the flows run against each in turn.
+
+    Not both at once: on SQLite the two servers' writers would queue on one file lock, and a busy
+    machine then turns waits into the service's 503 DATABASE_BUSY.
+    """
     folder = tmp_path_factory.mktemp(f"client-flows-{backend}")
     db_url = new_database_url(backend, folder, pg_database_factory)
     migrations.upgrade(make_settings(db_url, None))
