@@ -25,7 +25,7 @@ from app.api.better_auth.responses import reply, set_session_cookie
 from app.api.better_auth.routes import ba_get, ba_post
 from app.api.better_auth.session import find_caller, require_caller
 from app.api.better_auth.validation import payload, query
-from app.api.dependencies import DB, reader, write_unit
+from app.api.dependencies import DB, reader
 from app.domain.enums import InvitationStatus, MemberRole, SortDirection
 from app.domain.instants import utcnow
 from app.domain.permissions import is_at_least
@@ -124,11 +124,11 @@ async def _find_by_id_or_slug(db: DB, organization_id: str | None, slug: str | N
     return await org_repo.find_organization(db, organization_id=organization_id)
 
 
-async def _clear_active(request: Request[Any, Any, Any], caller: Authenticated) -> None:
-    """Better Auth drops the session's active organization when the caller turns out not to be in it
-    (in a transaction of its own: the request itself fails)."""
-    async with write_unit(request.app.state) as db:
-        await session_repo.set_active_organization(db, caller.session, None)
+async def _clear_active(db: DB, caller: Authenticated) -> None:
+    """Better Auth drops the session's active organization when the caller turns out not to be in
+    it, and then fails the request: committed here, as the failing request will not be."""
+    await session_repo.set_active_organization(db, caller.session, None)
+    await db.commit()
 
 
 async def _membership_or(db: DB, organization_id: str, caller: Authenticated, status: int, code: str) -> Membership:
@@ -229,7 +229,7 @@ class OrganizationController(Controller):
         assert organization_id is not None
         membership = await org_repo.find_membership(db, organization_id, caller.user.id)
         if membership is None:
-            await _clear_active(request, caller)
+            await _clear_active(db, caller)
             raise ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         await session_repo.set_active_organization(db, session, organization_id)
         set_session_cookie(request, session.token)
@@ -254,7 +254,7 @@ class OrganizationController(Controller):
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
         membership = await org_repo.find_membership(db, organization.id, caller.user.id)
         if membership is None:
-            await _clear_active(request, caller)
+            await _clear_active(db, caller)
             raise ba_error(403, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         limit = _int(params.members_limit)
         full = await org_repo.full_organization(

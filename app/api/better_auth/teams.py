@@ -17,7 +17,6 @@ from app.api.better_auth.session import find_caller, require_caller
 from app.api.better_auth.validation import payload, query
 from app.api.dependencies import DB
 from app.domain.enums import MemberRole
-from app.domain.errors import ConflictError
 from app.domain.permissions import is_at_least
 from app.domain.schemas.ba_organization import (
     BaTeam,
@@ -247,14 +246,10 @@ class TeamController(Controller):
         caller = await require_caller(request)
         membership = await self._team_admin(db, caller, body.organization_id)
         await self._target(db, membership, body)
-        try:
+        # Better Auth's findOrCreate: a user already in the team is answered with that membership.
+        row = await team_repo.find_team_member(db, body.team_id, body.user_id)
+        if row is None:
             row = await team_repo.add_member_to_team(db, membership, body.team_id, body.user_id)
-        except ConflictError as exc:
-            if exc.code != "already_in_team":
-                raise
-            existing = await team_repo.find_team_member(db, body.team_id, body.user_id)
-            assert existing is not None
-            row = existing
         return reply(request, team_member_out(row))
 
     @ba_post(
