@@ -95,6 +95,7 @@ class AdminController(Controller):
         summary="Users by limit/offset: search (email or name), filter and sort",
         ok=ListUsersOut,
         errors=(401, 403),
+        bare_401=True,
     )
     async def list_users(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListUsersQuery)
@@ -125,7 +126,7 @@ class AdminController(Controller):
             out.offset = offset
         return reply(request, out)
 
-    @ba_get("/get-user", operation_id="getUser", summary="One user", ok=BaUser, errors=(401, 403, 404))
+    @ba_get("/get-user", operation_id="getUser", summary="One user", ok=BaUser, errors=(401, 403, 404), bare_401=True)
     async def get_user(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, GetUserQuery)
         await require_admin(request, "YOU_ARE_NOT_ALLOWED_TO_GET_USER")
@@ -137,6 +138,7 @@ class AdminController(Controller):
         summary="Create a user (a password makes a credential account; data.emailVerified is honoured)",
         ok=UserEnvelope,
         body=AdminCreateUserBody,
+        bare_401=True,
     )
     async def create_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[AdminCreateUserBody | None] = None
@@ -173,6 +175,7 @@ class AdminController(Controller):
         ok=BaUser,
         body=AdminUpdateUserBody,
         errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def update_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[AdminUpdateUserBody | None] = None
@@ -220,6 +223,8 @@ class AdminController(Controller):
         summary="Set a user's global role(s)",
         ok=UserEnvelope,
         body=SetRoleBody,
+        errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def set_role(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SetRoleBody | None] = None
@@ -237,6 +242,7 @@ class AdminController(Controller):
         ok=StatusOut,
         body=SetUserPasswordBody,
         errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def set_user_password(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SetUserPasswordBody | None] = None
@@ -256,6 +262,7 @@ class AdminController(Controller):
         ok=UserEnvelope,
         body=BanUserBody,
         errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def ban_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[BanUserBody | None] = None
@@ -277,7 +284,13 @@ class AdminController(Controller):
         return reply(request, UserEnvelope(user=user_out(user)))
 
     @ba_post(
-        "/unban-user", operation_id="unbanUser", summary="Lift a user's ban", ok=UserEnvelope, body=UserIdBody
+        "/unban-user",
+        operation_id="unbanUser",
+        summary="Lift a user's ban",
+        ok=UserEnvelope,
+        body=UserIdBody,
+        errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def unban_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
@@ -292,6 +305,7 @@ class AdminController(Controller):
         summary="A user's sessions (their tokens are what revoke-user-session takes)",
         ok=SessionsOut,
         body=UserIdBody,
+        bare_401=True,
     )
     async def list_user_sessions(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
@@ -307,6 +321,7 @@ class AdminController(Controller):
         summary="End a session, by token",
         ok=SuccessOut,
         body=SessionTokenBody,
+        bare_401=True,
     )
     async def revoke_user_session(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SessionTokenBody | None] = None
@@ -322,6 +337,7 @@ class AdminController(Controller):
         summary="End all of a user's sessions",
         ok=SuccessOut,
         body=UserIdBody,
+        bare_401=True,
     )
     async def revoke_user_sessions(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
@@ -338,6 +354,7 @@ class AdminController(Controller):
         ok=SuccessOut,
         body=UserIdBody,
         errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def remove_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
@@ -356,6 +373,7 @@ class AdminController(Controller):
         ok=BaSessionUser,
         body=UserIdBody,
         errors=(401, 403, 404, 415),
+        bare_401=True,
     )
     async def impersonate_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserIdBody | None] = None
@@ -376,6 +394,7 @@ class AdminController(Controller):
         summary="End the impersonation and go back to the admin's own session",
         ok=BaSessionUser,
         errors=(401, 403, 415),
+        bare_401=True,
     )
     async def stop_impersonating(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         caller = await require_caller(request, bare=True)
@@ -397,6 +416,7 @@ class AdminController(Controller):
         summary="Whether my global role grants the given permissions",
         ok=HasPermissionOut,
         body=HasPermissionBody,
+        bare_401=True,
     )
     async def has_permission(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[HasPermissionBody | None] = None

@@ -148,6 +148,7 @@ class OrganizationController(Controller):
         summary="Create an organization (I am its owner, with a default team; both become active)",
         ok=BaOrganizationCreated,
         body=CreateOrganizationBody,
+        bare_401=True,
     )
     async def create(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[CreateOrganizationBody | None] = None
@@ -295,6 +296,7 @@ class OrganizationController(Controller):
         summary="Delete an organization with everything in it (owner)",
         ok=BaOrganization,
         body=DeleteOrganizationBody,
+        bare_401=True,
     )
     async def delete(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[DeleteOrganizationBody | None] = None
@@ -584,7 +586,8 @@ class OrganizationController(Controller):
         caller = await require_caller(request)
         names = parse_roles(body.role) if body.role else []
         if not names:
-            raise BetterAuthError(400)
+            # Better Auth answers an empty 400 here; a message keeps the body JSON (as documented).
+            raise BetterAuthError(400, message="A role is required")
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")

@@ -20,6 +20,7 @@ def prefixed(name: str) -> str:
     """Better Auth's operation id, prefixed so that it never clashes with the REST face's."""
     return f"{OPERATION_PREFIX}{name[:1].upper()}{name[1:]}"
 
+
 _DESCRIPTIONS = {
     400: "Bad request: VALIDATION_ERROR names each field; other codes name the rule",
     401: "No live session (UNAUTHORIZED)",
@@ -32,12 +33,13 @@ _DESCRIPTIONS = {
 }
 
 
-def _responses(ok: Any, errors: tuple[int, ...]) -> dict[int, ResponseSpec]:
+def _responses(ok: Any, errors: tuple[int, ...], bare_401: bool) -> dict[int, ResponseSpec]:
     specs = {200: ResponseSpec(data_container=ok, description="Success", generate_examples=False)}
     for status in sorted({*errors, 400, 500}):
+        bare = bare_401 and status == 401
         specs[status] = ResponseSpec(
-            data_container=BaError,
-            description=_DESCRIPTIONS.get(status, "Error"),
+            data_container=None if bare else BaError,
+            description=_DESCRIPTIONS.get(status, "Error") + (" (no body)" if bare else ""),
             media_type="application/json",
             generate_examples=False,
         )
@@ -45,13 +47,19 @@ def _responses(ok: Any, errors: tuple[int, ...]) -> dict[int, ResponseSpec]:
 
 
 def ba_get(
-    path: str, *, operation_id: str, summary: str, ok: Any, errors: tuple[int, ...] = (401,)
+    path: str,
+    *,
+    operation_id: str,
+    summary: str,
+    ok: Any,
+    errors: tuple[int, ...] = (401,),
+    bare_401: bool = False,
 ) -> Callable[[Callable[..., Any]], Any]:
     return get(
         path,
         operation_id=prefixed(operation_id),
         summary=summary,
-        responses=_responses(ok, errors),
+        responses=_responses(ok, errors, bare_401),
     )
 
 
@@ -65,15 +73,17 @@ def ba_post(
     errors: tuple[int, ...] = (401, 403, 415),
     form: bool = False,
     optional_body: bool = False,
+    bare_401: bool = False,
 ) -> Callable[[Callable[..., Any]], Any]:
     """``body``: the struct of ``data`` (validated Better Auth's way); ``form``: also accept
-    ``application/x-www-form-urlencoded``; ``optional_body``: an absent body is an empty one."""
+    ``application/x-www-form-urlencoded``; ``optional_body``: an absent body is an empty one;
+    ``bare_401``: without a session the endpoint answers 401 with no body."""
     return post(
         path,
         operation_id=prefixed(operation_id),
         summary=summary,
         status_code=200,
-        responses=_responses(ok, errors),
+        responses=_responses(ok, errors, bare_401),
         dto=BetterAuthBody[body] if body is not None else None,  # type: ignore[valid-type]
         return_dto=None,
         opt={"form": form, "optional_body": optional_body},

@@ -58,6 +58,7 @@ class TeamController(Controller):
         summary="Create a team (owner or admin; default: in the active organization)",
         ok=BaTeam,
         body=CreateTeamBody,
+        bare_401=True,
     )
     async def create_team(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[CreateTeamBody | None] = None
@@ -123,6 +124,7 @@ class TeamController(Controller):
         summary="Remove a team (owner or admin; not the last one, nor my active team)",
         ok=MessageOut,
         body=RemoveTeamBody,
+        bare_401=True,
     )
     async def remove_team(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[RemoveTeamBody | None] = None

@@ -68,14 +68,15 @@ WHERE_OPERATORS = Literal[
 
 
 class BaOrganization(WireStruct):
-    """``metadata`` is the stored JSON text, except right after create and update (parsed)."""
+    """``metadata`` is the stored JSON text, except right after create and update (parsed, and
+    omitted when there is none)."""
 
     id: str
     name: str
     slug: str
     logo: str | None
     created_at: datetime
-    metadata: Any
+    metadata: Any | UnsetType = UNSET
 
 
 class BaMember(WireStruct):
@@ -97,7 +98,7 @@ class BaMemberWithUser(BaMember):
     user: BaMemberUser
 
 
-class BaOrganizationCreated(BaOrganization):
+class BaOrganizationCreated(BaOrganization, kw_only=True):
     members: list[BaMember]
 
 
@@ -142,7 +143,7 @@ class BaTeamMember(WireStruct):
     created_at: datetime | None
 
 
-class BaFullOrganization(BaOrganization):
+class BaFullOrganization(BaOrganization, kw_only=True):
     invitations: list[BaInvitation]
     members: list[BaMemberWithUser]
     teams: list[BaTeamWithCount]
