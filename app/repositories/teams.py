@@ -38,12 +38,14 @@ async def get_team(db: AsyncSession, membership: Membership, team_id: str) -> Te
 
 
 async def create_team(db: AsyncSession, membership: Membership, name: str, *, updated: bool = True) -> Team:
-    """``updated=False``: no ``updatedAt`` yet (Better Auth's default team of a new organization)."""
+    """``updated=False``: the row Better Auth writes for a new organization's default team, which
+    names no ``updatedAt``: PostgreSQL fills it with the column's default (Kysely leaves the column
+    out), SQLite stores NULL (Drizzle writes NULL for every column it is not given)."""
     require_role(membership, MemberRole.ADMIN)
     team = Team(name=name.strip(), organization_id=membership.organization.id, member_count=0)
     db.add(team)
     await db.flush()
-    if not updated:
+    if not updated and db.get_bind().dialect.name == "sqlite":
         await db.execute(update(Team).where(Team.id == team.id).values(updated_at=None))
         await db.refresh(team, ["updated_at"])
     return team

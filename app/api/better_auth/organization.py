@@ -126,7 +126,10 @@ async def _find_by_id_or_slug(db: DB, organization_id: str | None, slug: str | N
 
 async def _clear_active(db: DB, caller: Authenticated) -> None:
     """Better Auth drops the session's active organization when the caller turns out not to be in
-    it, and then fails the request: committed here, as the failing request will not be."""
+    it, and then fails the request: committed here, as the failing request will not be. The
+    request's reads are ended first: on SQLite a GET's deferred transaction that read and then
+    writes fails at once (SQLITE_BUSY) when another writer committed in between."""
+    await db.commit()
     await session_repo.set_active_organization(db, caller.session, None)
     await db.commit()
 
