@@ -16,9 +16,11 @@ __all__ = (
     "ExpiredError",
     "InvalidInputError",
     "InvalidStateError",
+    "InvalidTokenError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "TokenExpiredError",
 )
 
 
@@ -87,6 +89,19 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = retry_after
+
+
+class InvalidTokenError(DomainError):
+    """A single-use or signed token (password reset, email verification) is unknown, used, tampered
+    with or someone else's; the caller learns nothing more."""
+
+    default_code = "invalid_token"
+
+
+class TokenExpiredError(InvalidTokenError):
+    """A signed token that was valid but is past its expiry."""
+
+    default_code = "token_expired"
 
 
 class BindingUnavailableError(DomainError):
