@@ -83,8 +83,8 @@ def compose(
     message["To"] = str(Address(addr_spec=to)) if "@" in to else to
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
-    message["Content-Language"] = lang
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(plain + "\n")
     message.add_alternative(body, subtype="html")
+    message["Content-Language"] = lang  # after the parts: set_content drops Content-* headers
     return OutgoingMail(kind=kind, message=message, link=link)
