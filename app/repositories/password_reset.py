@@ -4,12 +4,11 @@ password and the revocation of the user's sessions (``resetCredentialPassword``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Account
+from app.db.models import Account, User
 from app.db.types import utcnow
 from app.domain.errors import InvalidInputError, InvalidTokenError
 from app.domain.ids import generate_id
@@ -27,7 +26,6 @@ from app.repositories.verification import (
 
 __all__ = (
     "RESET_TOKEN_LENGTH",
-    "Recipient",
     "check_new_password",
     "issue_reset_token",
     "reset_identifier",
@@ -38,16 +36,6 @@ __all__ = (
 RESET_PREFIX = "reset-password:"
 RESET_TOKEN_LENGTH = 24
 """Better Auth's ``generateId(24)``: 24 characters of ``[A-Za-z0-9]``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """Who a message goes to, and in which language."""
-
-    user_id: str
-    email: str
-    name: str
-    locale: str | None
 
 
 def reset_identifier(token: str) -> str:
@@ -66,7 +54,7 @@ def check_new_password(password: str, field: str = "newPassword") -> None:
         )
 
 
-async def issue_reset_token(db: AsyncSession, email: str, *, lifetime: timedelta) -> tuple[Recipient, str] | None:
+async def issue_reset_token(db: AsyncSession, email: str, *, lifetime: timedelta) -> tuple[User, str] | None:
     """A new reset token for the user with this email (None, and nothing written, if there is none).
 
     Expired verification rows are swept at the same time (Better Auth sweeps them periodically).
@@ -78,7 +66,7 @@ async def issue_reset_token(db: AsyncSession, email: str, *, lifetime: timedelta
     await delete_expired_verifications(db, now=now)
     token = generate_id(RESET_TOKEN_LENGTH)
     await create_verification(db, identifier=reset_identifier(token), value=user.id, expires_at=now + lifetime)
-    return Recipient(user_id=user.id, email=user.email, name=user.name, locale=user.preferred_locale), token
+    return user, token
 
 
 async def reset_token_is_live(db: AsyncSession, token: str) -> bool:
