@@ -104,3 +104,23 @@ def test_anything_else_is_an_invalid_token(forge: object) -> None:
     with pytest.raises(InvalidTokenError) as caught:
         read_email_token(TEST_SECRET, forged)
     assert type(caught.value) is InvalidTokenError
+
+
+BETTER_AUTH_TOKEN = (
+    "eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImdAZXhhbXBsZS5jb20iLCJ1cGRhdGVUbyI6Im5AZXhhbXBsZS5jb20iLCJyZXF1ZXN0VHlwZSI6"
+    "ImNoYW5nZS1lbWFpbC12ZXJpZmljYXRpb24iLCJ1c2VySWQiOiJac0hMdjg2UzF3dzhZaUtSYzBMOEpyZEJseHdxbkRWVCIsImlhdCI6MTc5Nj"
+    "E2NDcyMSwiZXhwIjoxNzk2MTY4MzIxfQ.GZSms_iuccsDGAthUY7YZVpWI9BVgE-hZ8YlmW7Tycw"
+)
+"""Minted by Better Auth 1.7.25's ``/change-email`` (jose) with the test secret."""
+
+
+def test_the_same_claims_make_better_auths_token_byte_for_byte() -> None:
+    token = create_email_token(
+        TEST_SECRET,
+        "g@example.com",
+        user_id="ZsHLv86S1ww8YiKRc0L8JrdBlxwqnDVT",
+        update_to="n@example.com",
+        request_type=EmailRequest.CHANGE_EMAIL_VERIFICATION,
+        now=datetime.fromtimestamp(1796164721, UTC),
+    )
+    assert token == BETTER_AUTH_TOKEN

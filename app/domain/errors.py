@@ -13,6 +13,7 @@ __all__ = (
     "BindingUnavailableError",
     "ConflictError",
     "DomainError",
+    "EmailNotVerifiedError",
     "ExpiredError",
     "InvalidInputError",
     "InvalidStateError",
@@ -63,6 +64,17 @@ class PermissionDeniedError(DomainError):
     """The caller is known but not allowed to do this."""
 
     default_code = "forbidden"
+
+
+class EmailNotVerifiedError(PermissionDeniedError):
+    """Sign-in refused until the email is verified; carries who, so that a new link can be mailed
+    (never shown to the caller)."""
+
+    default_code = "email_not_verified"
+
+    def __init__(self, *, user_id: str, email: str, name: str, locale: str | None) -> None:
+        super().__init__("Email not verified.")
+        self.user_id, self.email, self.name, self.locale = user_id, email, name, locale
 
 
 class AuthenticationError(DomainError):
