@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
 from app.api.dependencies import DATABASE_STATE_KEY
@@ -29,13 +30,16 @@ PASSWORDS.update({PASSWORD, NEW_PASSWORD})
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def smtp(engine: AsyncEngine) -> Iterator[SmtpServer]:
+    """A real SMTP server for the test; with ``engine``, every table is emptied after the test."""
     with running_smtp_server() as server:
         yield server
 
 
 @asynccontextmanager
-async def service(settings: Settings, smtp: SmtpServer, **mail: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Litestar]]:
+async def service(
+    settings: Settings, smtp: SmtpServer, **mail: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Litestar]]:
     """The app with mail going to the test SMTP server; every background send is awaited at the end."""
     configured = replace(settings, base_url=BASE, mail=replace(settings.mail, smtp_url=smtp.url, **mail))
     app = create_app(configured)
@@ -78,5 +82,3 @@ async def follow(client: httpx.AsyncClient, message: Received, **headers: str) -
     assert link.startswith(f"{AUTH}/")
     parts = urlsplit(link)
     return await client.get(f"{parts.path}?{parts.query}", headers=headers)
-
-

@@ -10,7 +10,7 @@ the mail limits per client address and per email (429).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from litestar import Controller, Request, Response
@@ -29,7 +29,7 @@ from app.api.origins import trusted_for
 from app.api.ratelimit import RateLimiter
 from app.config import Settings
 from app.domain.email_tokens import read_email_token
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, EmailNotVerifiedError
 from app.domain.origins import is_trusted
 from app.domain.rules import SESSION_LIFETIME, normalize_email
 from app.domain.schemas.ba_core import StatusOut
@@ -50,10 +50,24 @@ from app.repositories import password_reset as reset_repo
 from app.repositories import sessions as session_repo
 from app.repositories.email_verification import Outcome, confirm_email_token
 
-__all__ = ("MAIL_RATE_LIMITER_STATE_KEY", "EmailController", "mail_limit")
+__all__ = (
+    "MAIL_RATE_LIMITER_STATE_KEY",
+    "EmailController",
+    "mail_limit",
+    "mail_verification_on_refused_sign_in",
+    "mail_verification_on_sign_up",
+    "verification_required",
+)
 
 MAIL_RATE_LIMITER_STATE_KEY = "mail_rate_limiter"
 RESET_MESSAGE = "If this email exists in our system, check your email for the reset link"
+
+
+class UserLike(Protocol):
+    id: str
+    email: str
+    name: str
+    preferred_locale: str | None
 
 
 def flows_of(request: Request[Any, Any, Any]) -> EmailFlows:
@@ -265,7 +279,9 @@ class EmailController(Controller):
         body=ChangeEmailBody,
         errors=(401, 403, 415, 429),
     )
-    async def change_email(self, request: Request[Any, Any, Any], db: DB, data: ChangeEmailBody | None = None) -> Response[bytes]:
+    async def change_email(
+        self, request: Request[Any, Any, Any], db: DB, data: ChangeEmailBody | None = None
+    ) -> Response[bytes]:
         body = payload(request, data, ChangeEmailBody)
         caller = await require_caller(request, db)
         new_email = normalize_email(body.new_email)
@@ -282,3 +298,26 @@ class EmailController(Controller):
             callback,
         )
         return response
+
+
+# --- hooks of sign-up and sign-in (app.api.better_auth.core) ----------------------------------
+
+
+def verification_required(request: Request[Any, Any, Any]) -> bool:
+    """``requireEmailVerification``: sign-up does not sign in, sign-in refuses unverified users."""
+    return _settings(request).mail.require_verification
+
+
+def mail_verification_on_sign_up(request: Request[Any, Any, Any], db: DB, user: UserLike, callback_url: Any) -> None:
+    """``sendOnSignUp``: a verification link, handed over when the sign-up commits."""
+    if _settings(request).mail.verification_on_sign_up:
+        recipient = Recipient(user.id, user.email, user.name, user.preferred_locale)
+        flows_of(request).send_verification_after_commit(db, recipient, _optional(callback_url))
+
+
+def mail_verification_on_refused_sign_in(
+    request: Request[Any, Any, Any], refused: EmailNotVerifiedError, callback_url: Any
+) -> None:
+    """``sendOnSignIn``: the sign-in of an unverified user (right password) mails a new link."""
+    recipient = Recipient(refused.user_id, refused.email, refused.name, refused.locale)
+    flows_of(request).send_verification(recipient, _optional(callback_url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from app.domain.schemas.ba_core import BAEmail, BAText, CallbackURL, UserOut
+from app.domain.schemas.ba_core import BAEmail, BaUser, BAText, CallbackURL
 from app.domain.schemas.base import WireStruct
 
 __all__ = (
@@ -56,7 +56,7 @@ class VerifyEmailQuery(WireStruct):
 
 class VerifyEmailOut(WireStruct):
     status: bool
-    user: UserOut | None
+    user: BaUser | None
 
 
 class ChangeEmailBody(WireStruct):
