@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from app.domain.schemas.ba_core import BAEmail, BaUser, BAText, CallbackURL
+from app.domain.schemas.ba_core import BAEmail, BAText, BaUser, CallbackURL
 from app.domain.schemas.base import WireStruct
 
 __all__ = (
