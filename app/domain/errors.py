@@ -12,6 +12,7 @@ __all__ = (
     "AuthenticationError",
     "BindingUnavailableError",
     "ConflictError",
+    "DatabaseBusyError",
     "DomainError",
     "EmailNotVerifiedError",
     "ExpiredError",
@@ -114,6 +115,12 @@ class TokenExpiredError(InvalidTokenError):
     """A signed token that was valid but is past its expiry."""
 
     default_code = "token_expired"
+
+
+class DatabaseBusyError(DomainError):
+    """The database works but could not serve this in time (SQLite's lock timed out): retry."""
+
+    default_code = "database_busy"
 
 
 class BindingUnavailableError(DomainError):
