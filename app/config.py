@@ -18,6 +18,8 @@ from typing import Literal
 
 from dotenv import load_dotenv
 
+from app.domain.origins import origin_of
+
 __all__ = ("DEFAULT_SECRET", "PROJECT_ROOT", "Binding", "MailSettings", "Settings", "get_settings")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +163,10 @@ class Settings:
     db_pool_size: int = 10
     db_reader_pool_size: int = 4
     db_echo: bool = False
-    cors_origins: tuple[str, ...] = ()
+    base_url: str | None = None
+    """``BETTER_AUTH_URL``: where this service is reached (its origin is trusted; ``https`` means secure cookies)."""
+    trusted_origin_entries: tuple[str, ...] = ()
+    """``BETTER_AUTH_TRUSTED_ORIGINS``: more trusted origins (Better Auth wildcards); CORS allows exactly them."""
     max_request_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     auth_rate_limit_per_address: int = 30
@@ -189,7 +194,8 @@ class Settings:
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
             db_reader_pool_size=max(1, _env_int("DB_READER_POOL_SIZE", 4)),
             db_echo=(_env("DB_ECHO") or "").lower() in ("1", "true", "yes"),
-            cors_origins=_env_list("CORS_ORIGINS"),
+            base_url=_env("BETTER_AUTH_URL") or None,
+            trusted_origin_entries=_env_list("BETTER_AUTH_TRUSTED_ORIGINS"),
             max_request_body_bytes=_env_int("MAX_REQUEST_BODY_BYTES", 1_048_576),
             log_level=(_env("LOG_LEVEL") or "INFO").upper(),
             auth_rate_limit_per_address=_env_int("AUTH_RATE_LIMIT_PER_ADDRESS", 30),
@@ -202,6 +208,11 @@ class Settings:
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Better Auth's rule: secure (``__Secure-`` prefixed) cookies for an ``https`` base URL, or in production."""
+        return self.base_url.startswith("https://") if self.base_url else self.is_production
+
     @cached_property
     def is_sqlite(self) -> bool:
         return self.db.url is not None and self.db.url.startswith("sqlite")
@@ -213,6 +224,9 @@ class Settings:
             raise ConfigurationError(msg)
         if len(self.secret) < 32:
             msg = "BETTER_AUTH_SECRET must be at least 32 characters"
+            raise ConfigurationError(msg)
+        if self.base_url is not None and origin_of(self.base_url) is None:
+            msg = f"BETTER_AUTH_URL must be an http(s) URL, got {self.base_url!r}"
             raise ConfigurationError(msg)
 
 

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import unquote
 
 import asyncpg
 import httpx
@@ -119,27 +120,51 @@ def recording_logs(name: str) -> Iterator[LogRecorder]:
 
 
 class ResponseLog:
-    """Every response the suite receives, with who asked; scanned for secrets at the end of the run."""
+    """Every response the suite receives, with who asked; scanned at the end of the run for secrets,
+    and for dates not written as JavaScript's ``toISOString()`` (three fractional digits and ``Z``)."""
 
     PASSWORD_HASH = re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}")
+    DATE_LIKE = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[^"]*)"')
+    JS_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
     def __init__(self) -> None:
         self.entries: list[tuple[str | None, str, str, str | None]] = []  # (caller, request, body, issued token)
         self.token_owner: dict[str, str] = {}  # session token -> user id it acts for
         self.secrets: set[str] = set()  # values that must never appear (OAuth tokens, ...)
 
+    ALLOWED_OTHERS = frozenset({"POST /api/auth/admin/list-user-sessions"})
+    """Requests whose answer is, by Better Auth's protocol, other users' session tokens (for an admin)."""
+
+    @staticmethod
+    def caller_token(request: httpx.Request) -> str | None:
+        """The session token a request authenticates with: bearer (raw or ``token.signature``) or cookie."""
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer ":
+            return unquote(header[7:].strip()).split(".", 1)[0] or None
+        for part in request.headers.get("cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name.endswith("better-auth.session_token") and value:
+                return unquote(value).rsplit(".", 1)[0]
+        return None
+
+    def _issue(self, token: Any, owner: Any) -> str | None:
+        if not isinstance(token, str) or not token:
+            return None
+        self.token_owner[token] = str(owner)
+        return token
+
     async def record(self, response: httpx.Response) -> None:
         await response.aread()
-        header = response.request.headers.get("authorization", "")
-        caller = header.removeprefix("Bearer ").strip() or None
+        caller = self.caller_token(response.request)
         body = response.text
         issued = None
-        if response.headers.get("content-type", "").startswith("application/json"):
+        if response.headers.get("content-type", "").startswith("application/json") and body:
             data = response.json()
-            if isinstance(data, dict) and isinstance(data.get("token"), str):
-                issued = data["token"]
-                session = data.get("session") or {}
-                self.token_owner[issued] = str(session.get("impersonatedBy") or session.get("userId"))
+            if isinstance(data, dict):
+                session: dict[str, Any] = data["session"] if isinstance(data.get("session"), dict) else {}
+                user: dict[str, Any] = data["user"] if isinstance(data.get("user"), dict) else {}
+                owner = session.get("impersonatedBy") or session.get("userId") or user.get("id")
+                issued = self._issue(data.get("token"), owner) or self._issue(session.get("token"), owner)
         self.entries.append((caller, f"{response.request.method} {response.request.url.path}", body, issued))
 
     def violations(self) -> list[str]:
@@ -147,8 +172,15 @@ class ResponseLog:
         for caller, request, body, issued in self.entries:
             if self.PASSWORD_HASH.search(body):
                 found.append(f"{request}: a password hash")
+            found.extend(
+                f"{request}: a date not in toISOString() form ({value})"
+                for value in self.DATE_LIKE.findall(body)
+                if not self.JS_DATE.fullmatch(value)
+            )
             found.extend(f"{request}: a secret ({value[:6]}...)" for value in self.secrets if value in body)
             own = self.token_owner.get(caller or "")
+            if request in self.ALLOWED_OTHERS:
+                continue
             for token, owner in self.token_owner.items():
                 if token in body and token not in (caller, issued) and owner != own:
                     found.append(f"{request}: another user's session token")
@@ -233,12 +265,17 @@ def bearer(token: str) -> dict[str, str]:
 async def sign_up(
     client: httpx.AsyncClient, email: str, password: str = "correct horse battery", name: str = "Test User"
 ) -> tuple[str, dict[str, Any]]:
-    """A new user through the API; returns (token, user)."""
+    """A new user through Better Auth's ``sign-up/email``; returns (session token, user)."""
     PASSWORDS.add(password)
-    response = await client.post("/api/auth/sign-up", json={"name": name, "email": email, "password": password})
-    assert response.status_code == 201, response.text
+    response = await client.post("/api/auth/sign-up/email", json={"name": name, "email": email, "password": password})
+    assert response.status_code == 200, response.text
     body = response.json()
     return body["token"], body["user"]
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str, **extra: Any) -> httpx.Response:
+    """Better Auth's ``sign-in/email`` (``extra``: more body fields, such as ``rememberMe``)."""
+    return await client.post("/api/auth/sign-in/email", json={"email": email, "password": password, **extra})
 
 
 def reference_verify(stored: str, password: str) -> bool:

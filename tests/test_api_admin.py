@@ -127,7 +127,7 @@ async def test_create_get_update_delete(client: httpx.AsyncClient, db: AsyncSess
     assert created.status_code == 201, created.text
     user = created.json()
     assert (user["email"], user["role"]) == ("new@example.com", "admin")
-    signed = await client.post("/api/auth/sign-in", json={"email": "new@example.com", "password": "initial pw 1"})
+    signed = await client.post("/api/auth/sign-in/email", json={"email": "new@example.com", "password": "initial pw 1"})
     assert signed.status_code == 200
     account = (await db.execute(select(Account).where(Account.user_id == user["id"]))).scalar_one()
     assert (account.provider_id, account.account_id) == ("credential", user["id"])
@@ -192,7 +192,9 @@ async def test_ban_revokes_sessions_and_unban_restores_sign_in(client: httpx.Asy
     assert (
         await db.execute(select(func.count()).select_from(UserSession).where(UserSession.user_id == user["id"]))
     ).scalar_one() == 0
-    refused = await client.post("/api/auth/sign-in", json={"email": "troll@example.com", "password": "troll password"})
+    refused = await client.post(
+        "/api/auth/sign-in/email", json={"email": "troll@example.com", "password": "troll password"}
+    )
     assert refused.status_code == 403
 
     admin_id = (await client.get("/api/me", headers=bearer(admin))).json()["id"]
@@ -202,7 +204,9 @@ async def test_ban_revokes_sessions_and_unban_restores_sign_in(client: httpx.Asy
     unbanned = await client.post(f"/api/admin/users/{user['id']}/unban", headers=bearer(admin))
     assert unbanned.status_code == 200
     assert unbanned.json()["banned"] is False
-    again = await client.post("/api/auth/sign-in", json={"email": "troll@example.com", "password": "troll password"})
+    again = await client.post(
+        "/api/auth/sign-in/email", json={"email": "troll@example.com", "password": "troll password"}
+    )
     assert again.status_code == 200
     assert (await client.post("/api/admin/users/nope/unban", headers=bearer(admin))).status_code == 404
 
@@ -210,7 +214,7 @@ async def test_ban_revokes_sessions_and_unban_restores_sign_in(client: httpx.Asy
 async def test_list_and_revoke_a_users_sessions(client: httpx.AsyncClient, db: AsyncSession) -> None:
     admin = await make_admin(client, db)
     token, user = await sign_up(client, "ivy@example.com", "ivy password")
-    await client.post("/api/auth/sign-in", json={"email": "ivy@example.com", "password": "ivy password"})
+    await client.post("/api/auth/sign-in/email", json={"email": "ivy@example.com", "password": "ivy password"})
     listed = await client.get(f"/api/admin/users/{user['id']}/sessions", headers=bearer(admin))
     assert listed.status_code == 200
     assert listed.json()["total"] == 2

@@ -45,7 +45,9 @@ async def test_profile_read_and_update(client: httpx.AsyncClient) -> None:
 
 async def test_change_password(client: httpx.AsyncClient) -> None:
     token, _ = await sign_up(client, "ben@example.com", "old password 1")
-    other = await client.post("/api/auth/sign-in", json={"email": "ben@example.com", "password": "old password 1"})
+    other = await client.post(
+        "/api/auth/sign-in/email", json={"email": "ben@example.com", "password": "old password 1"}
+    )
     other_token = other.json()["token"]
 
     wrong = await client.post(
@@ -69,8 +71,8 @@ async def test_change_password(client: httpx.AsyncClient) -> None:
     assert changed.json() == {"revoked": 1}
     assert (await client.get("/api/me", headers=bearer(token))).status_code == 200
     assert (await client.get("/api/me", headers=bearer(other_token))).status_code == 401
-    old = await client.post("/api/auth/sign-in", json={"email": "ben@example.com", "password": "old password 1"})
-    new = await client.post("/api/auth/sign-in", json={"email": "ben@example.com", "password": "new password 2"})
+    old = await client.post("/api/auth/sign-in/email", json={"email": "ben@example.com", "password": "old password 1"})
+    new = await client.post("/api/auth/sign-in/email", json={"email": "ben@example.com", "password": "new password 2"})
     assert (old.status_code, new.status_code) == (401, 200)
     assert (
         await client.post("/api/me/password", json={"currentPassword": "a" * 8, "newPassword": "b" * 8})
@@ -95,7 +97,9 @@ async def test_sessions_list_revoke_one_and_revoke_others(client: httpx.AsyncCli
     token, _ = await sign_up(client, "cat@example.com", "cat password")
     tokens = [token]
     for _ in range(3):
-        signed = await client.post("/api/auth/sign-in", json={"email": "cat@example.com", "password": "cat password"})
+        signed = await client.post(
+            "/api/auth/sign-in/email", json={"email": "cat@example.com", "password": "cat password"}
+        )
         tokens.append(signed.json()["token"])
     victim_token, _ = await sign_up(client, "dog@example.com")
 

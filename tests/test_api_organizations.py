@@ -138,7 +138,7 @@ async def test_member_roles_and_the_last_owner(client: httpx.AsyncClient) -> Non
     assert promoted.json()["role"] == "owner"
     assert (await client.post(f"/api/organizations/{org}/leave", headers=bearer(owner))).status_code == 204
     # leaving clears the organization from the leaver's active session
-    session = (await client.get("/api/auth/session", headers=bearer(owner))).json()["session"]
+    session = (await client.get("/api/auth/get-session", headers=bearer(owner))).json()["session"]
     assert session["activeOrganizationId"] is None
     assert (await client.get(f"/api/organizations/{org}", headers=bearer(owner))).status_code == 404
     assert (await client.delete(f"{base}/{admin_member['id']}", headers=bearer(member))).status_code == 204

@@ -98,7 +98,9 @@ def identities(live_server: str) -> dict[str, dict[str, str]]:
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for name, email in (("user", "member@seed.example.com"), ("admin", "admin@seed.example.com")):
         response = httpx.post(
-            f"{live_server}/api/auth/sign-in", json={"email": email, "password": seed.DEFAULT_PASSWORD}, timeout=30
+            f"{live_server}/api/auth/sign-in/email",
+            json={"email": email, "password": seed.DEFAULT_PASSWORD},
+            timeout=30,
         )
         assert response.status_code == 200, response.text
         headers[name] = {"Authorization": f"Bearer {response.json()['token']}"}
@@ -114,7 +116,18 @@ for result in SCHEMA.get_all_operations():
     if isinstance(result, Err):  # a schema the generator cannot read is a failure of ours
         raise result.err()
     OPERATIONS.append(result.ok())
-SESSION_ENDERS = ("/api/auth/sign-out", "/sessions/revoke-others", "/revoke-all", "/impersonation/stop")
+SESSION_ENDERS = (
+    "/sessions/revoke-others",
+    "/revoke-all",
+    "/impersonation/stop",
+    # Better Auth's face: sign-out, revoking or replacing sessions, deleting oneself
+    "/api/auth/sign-out",
+    "/api/auth/revoke-sessions",
+    "/api/auth/revoke-other-sessions",
+    "/api/auth/change-password",
+    "/api/auth/delete-user",
+    "/api/auth/admin/stop-impersonating",
+)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)

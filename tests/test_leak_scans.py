@@ -20,9 +20,13 @@ def test_the_response_scan_catches_each_kind_of_leak() -> None:
         ("A" * 32, "GET /other", '{"token": "' + "B" * 32 + '"}', None),
         (None, "GET /hash", '{"p": "' + "a" * 32 + ":" + "b" * 128 + '"}', None),
         (None, "GET /oauth", '{"t": "ya29.secret-access-token"}', None),
+        (None, "GET /date", '{"a": "2026-01-02T03:04:05.678Z", "b": "2026-01-02T03:04:05.678000Z"}', None),
+        (None, "GET /naive", '{"c": "2026-01-02T03:04:05+00:00"}', None),
     ]
     assert sorted(log.violations()) == [
+        "GET /date: a date not in toISOString() form (2026-01-02T03:04:05.678000Z)",
         "GET /hash: a password hash",
+        "GET /naive: a date not in toISOString() form (2026-01-02T03:04:05+00:00)",
         "GET /oauth: a secret (ya29.s...)",
         "GET /other: another user's session token",
     ]

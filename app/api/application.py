@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -13,8 +12,8 @@ from litestar.plugins import PluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from app.api.auth import AUTH_DEPENDENCIES
+from app.api.better_auth import app_exception_handlers, better_auth_router
 from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
-from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
     InvitationController,
@@ -32,11 +31,13 @@ from app.api.dependencies import (
 )
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
+from app.api.origins import cors_config, require_trusted_origin
 from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
 from app.config import DB_BINDING, Settings, get_settings
 from app.db.engine import sqlalchemy_config
 from app.db.reader import Reader, open_reader
+from app.domain.instants import INSTANT_ENCODERS
 from app.log import logging_config
 
 __all__ = ("create_app",)
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
-            AuthController,
+            better_auth_router(),
             MeController,
             ADMIN_ROUTER,
             ImpersonationController,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[RequestSessionMiddleware],
         after_request=commit_request_session,
         on_shutdown=[close_reader],
-        exception_handlers=exception_handlers,
+        exception_handlers=app_exception_handlers(exception_handlers),
         state=State(
             {
                 "bindings": monitor,
@@ -101,8 +102,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
             }
         ),
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=cors_config(settings),
+        before_request=require_trusted_origin,
         request_max_body_size=settings.max_request_body_bytes,
+        type_encoders=INSTANT_ENCODERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
             title="SaaS data API",

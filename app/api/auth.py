@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
 
 from app.api.dependencies import reader, write_unit
 from app.config import Settings
-from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE, sign_session_token, unsign_session_cookie
+from app.domain.cookies import (
+    SECURE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    token_from_bearer,
+    unsign_session_cookie,
+)
 from app.domain.enums import UserRole
 from app.domain.errors import AuthenticationError, PermissionDeniedError
 from app.domain.rules import user_has_role
@@ -25,13 +29,11 @@ from app.repositories.auth import Authenticated, ClientInfo, authenticate
 __all__ = (
     "AUTH_DEPENDENCIES",
     "Auth",
-    "clear_session_cookie",
     "client_info",
     "provide_auth",
     "require_admin",
     "resolve_caller",
     "session_token",
-    "set_session_cookie",
 )
 
 MAX_TOKEN_LENGTH = 256
@@ -43,13 +45,17 @@ def _settings(request: ASGIConnection[Any, Any, Any, Any]) -> Settings:
 
 
 def session_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The bearer token, else the token inside a correctly signed Better Auth session cookie."""
+    """The bearer token (raw, or Better Auth's signed ``token.signature``), else the token inside a
+    correctly signed Better Auth session cookie."""
     header = request.headers.get("authorization")
     if header:
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        scheme, _, credentials = header.partition(" ")
+        credentials = credentials.strip()
+        if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN_LENGTH:
             raise AuthenticationError("Use 'Authorization: Bearer <session token>'.", code="invalid_authorization")
+        token = token_from_bearer(credentials, _settings(request).secret)
+        if token is None:
+            raise AuthenticationError("The bearer token's signature does not match.", code="invalid_session")
         return token
     for name in (SECURE_SESSION_COOKIE, SESSION_COOKIE):
         value = request.cookies.get(name)
@@ -104,28 +110,3 @@ def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
         ip_address=request.client.host if request.client else None,
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
     )
-
-
-def _cookie_name(settings: Settings) -> str:
-    return SECURE_SESSION_COOKIE if settings.is_production else SESSION_COOKIE
-
-
-def set_session_cookie(request: Request[Any, Any, Any], response: Response[Any], auth: Authenticated) -> None:
-    """Set Better Auth's signed session cookie, so browsers (and a Better Auth server) share the session."""
-    settings = _settings(request)
-    max_age = int((auth.session.expires_at - auth.session.created_at).total_seconds())
-    response.set_cookie(
-        Cookie(
-            key=_cookie_name(settings),
-            value=sign_session_token(auth.session.token, settings.secret),
-            path="/",
-            max_age=max(max_age, 0),
-            httponly=True,
-            samesite="lax",
-            secure=settings.is_production,
-        )
-    )
-
-
-def clear_session_cookie(request: Request[Any, Any, Any], response: Response[Any]) -> None:
-    response.delete_cookie(_cookie_name(_settings(request)), path="/")

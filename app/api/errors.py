@@ -35,7 +35,7 @@ from app.domain.errors import (
 )
 from app.domain.schemas.base import FieldError, ProblemDetails
 
-__all__ = ("PROBLEM_MEDIA_TYPE", "exception_handlers", "problem_response")
+__all__ = ("DATABASE_ERRORS", "PROBLEM_MEDIA_TYPE", "exception_handlers", "problem_response")
 
 logger = logging.getLogger("app.api.errors")
 
@@ -211,13 +211,14 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, DisconnectionError, PoolTimeoutError, ConnectionError)
+"""Failures of the database (driver, connection, pool); :func:`is_lock_timeout` and
+:func:`is_connectivity_error` tell them apart."""
+
 exception_handlers: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     ValidationException: handle_validation_error,
     HTTPException: handle_http_exception,
-    DBAPIError: handle_database_error,
-    DisconnectionError: handle_database_error,
-    PoolTimeoutError: handle_database_error,
-    ConnectionError: handle_database_error,
+    **dict.fromkeys(DATABASE_ERRORS, handle_database_error),
     Exception: handle_unexpected,
 }

@@ -16,15 +16,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from app.domain.instants import utcnow
+
 __all__ = ("UTCDateTime", "UtcNow", "from_epoch_ms", "to_epoch_ms", "utcnow")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime, truncated to milliseconds (what SQLite keeps)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def to_epoch_ms(value: datetime) -> int:

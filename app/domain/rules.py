@@ -11,6 +11,8 @@ __all__ = (
     "SESSION_UPDATE_AGE",
     "SHORT_SESSION_LIFETIME",
     "is_ban_active",
+    "is_session_fresh",
+    "is_valid_email",
     "is_valid_locale",
     "normalize_email",
     "session_needs_refresh",
@@ -24,6 +26,8 @@ SHORT_SESSION_LIFETIME = timedelta(days=1)
 SESSION_UPDATE_AGE = timedelta(days=1)
 """Better Auth ``session.updateAge``: a session is slid forward at most this often."""
 IMPERSONATION_LIFETIME = timedelta(hours=1)
+FRESH_AGE = timedelta(days=1)
+"""Better Auth ``session.freshAge``: sensitive actions need a session younger than this."""
 INVITATION_LIFETIME = timedelta(hours=48)
 SESSION_TOKEN_LENGTH = 32
 
@@ -36,6 +40,22 @@ _BCP47 = re.compile(
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions
     r"(?:-x(?:-[A-Za-z0-9]{1,8})+)?$"  # private use
 )
+
+
+# zod 4's email rule (``z.email()``), which Better Auth applies to every email it is sent.
+_EMAIL = re.compile(
+    r"(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}"
+)
+
+
+def is_valid_email(email: str) -> bool:
+    """Whether Better Auth (zod's ``z.email()``) accepts ``email``."""
+    return _EMAIL.fullmatch(email) is not None
+
+
+def is_session_fresh(created_at: datetime, now: datetime) -> bool:
+    """Better Auth's freshness: the session was created less than ``FRESH_AGE`` ago."""
+    return now - created_at < FRESH_AGE
 
 
 def normalize_email(email: str) -> str:

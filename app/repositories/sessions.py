@@ -26,6 +26,7 @@ __all__ = (
     "delete_expired_sessions",
     "delete_other_sessions",
     "delete_session",
+    "delete_session_by_token",
     "delete_user_sessions",
     "find_session_by_token",
     "list_user_sessions",
@@ -112,6 +113,15 @@ async def delete_session(db: AsyncSession, user_id: str, session_id: str) -> Non
     result = await db.execute(delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFoundError("No such session.", code="session_not_found")
+
+
+async def delete_session_by_token(db: AsyncSession, token: str, *, user_id: str | None = None) -> bool:
+    """End the session with this token (only if it is ``user_id``'s, when given); whether one ended."""
+    statement = delete(UserSession).where(UserSession.token == token)
+    if user_id is not None:
+        statement = statement.where(UserSession.user_id == user_id)
+    result = await db.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def delete_other_sessions(db: AsyncSession, user_id: str, keep_session_id: str) -> int:

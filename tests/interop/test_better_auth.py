@@ -54,12 +54,12 @@ async def test_a_user_signed_up_here_signs_in_through_better_auth(client: httpx.
 
 async def test_a_user_signed_up_through_better_auth_signs_in_here(client: httpx.AsyncClient, ba: Any) -> None:
     created = ba("signUp", email="grace@example.com", password=PASSWORD, name="Grace")
-    response = await client.post("/api/auth/sign-in", json={"email": "Grace@example.com", "password": PASSWORD})
+    response = await client.post("/api/auth/sign-in/email", json={"email": "Grace@example.com", "password": PASSWORD})
     assert response.status_code == 200, response.text
     assert response.json()["user"]["id"] == created["userId"]
     me = await client.get("/api/me", headers=bearer(response.json()["token"]))
     assert (me.json()["email"], me.json()["name"], me.json()["emailVerified"]) == ("grace@example.com", "Grace", False)
-    wrong = await client.post("/api/auth/sign-in", json={"email": "grace@example.com", "password": "nope nope"})
+    wrong = await client.post("/api/auth/sign-in/email", json={"email": "grace@example.com", "password": "nope nope"})
     assert wrong.status_code == 401
 
 
@@ -92,9 +92,9 @@ async def test_an_organization_made_by_better_auth_is_read_here(client: httpx.As
         inviteEmail="guest@example.com",
     )
     org, team, invitation = made["organization"], made["team"], made["invitation"]
-    token = (await client.post("/api/auth/sign-in", json={"email": "owner@example.com", "password": PASSWORD})).json()[
-        "token"
-    ]
+    token = (
+        await client.post("/api/auth/sign-in/email", json={"email": "owner@example.com", "password": PASSWORD})
+    ).json()["token"]
 
     read = (await client.get(f"/api/organizations/{org['id']}", headers=bearer(token))).json()
     assert (read["name"], read["slug"], read["metadata"], read["role"]) == ("Acme", "acme", {"plan": "team"}, "owner")

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from tests.helpers import TEST_SECRET
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
-NODE_FILES = ("package.json", "package-lock.json", ".npmrc", "auth.mjs", "drizzle-schema.mjs")
+NODE_FILES = ("package.json", "package-lock.json", ".npmrc", *sorted(p.name for p in NODE_DIR.glob("*.mjs")))
 
 
 class BetterAuthError(AssertionError):

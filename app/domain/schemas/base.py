@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+
+from app.domain.instants import Instant, to_instant
 
 __all__ = (
     "BindingReport",
@@ -14,6 +17,7 @@ __all__ = (
     "Page",
     "ProblemDetails",
     "Readiness",
+    "WireStruct",
 )
 
 T = TypeVar("T")
@@ -26,8 +30,22 @@ Locale = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[A-
 Identifier = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 
-class CamelStruct(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
-    """Base for API structs: snake_case in Python, camelCase on the wire; unknown fields are errors."""
+class WireStruct(msgspec.Struct, rename="camel"):
+    """Base of every struct the API sends or reads: snake_case in Python, camelCase on the wire.
+
+    Every datetime it holds becomes an :class:`~app.domain.instants.Instant`, which is encoded as
+    JavaScript's ``toISOString()`` (three fractional digits and ``Z``), whatever produced it.
+    """
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime) and type(value) is not Instant:
+                setattr(self, name, to_instant(value))
+
+
+class CamelStruct(WireStruct, forbid_unknown_fields=True):
+    """Base for REST API structs: unknown fields are errors."""
 
 
 class Page(CamelStruct, Generic[T]):
