@@ -178,6 +178,9 @@ class ResponseLog:
                 if not self.JS_DATE.fullmatch(value)
             )
             found.extend(f"{request}: a secret ({value[:6]}...)" for value in self.secrets if value in body)
+            found.extend(
+                f"{request}: a mailed token or link ({value[:6]}...)" for value in MAIL_SECRETS if value in body
+            )
             own = self.token_owner.get(caller or "")
             if request in self.ALLOWED_OTHERS:
                 continue

@@ -86,3 +86,12 @@ def test_the_log_scan_flags_mailed_tokens_except_in_the_marked_outbox_notice() -
     assert len(scan.outbox_notices) == 1
     assert len(scan.violations(ResponseLog())) == 3  # the unmarked notice, the marked other line, the plain one
     MAIL_SECRETS.discard(token)
+
+
+def test_the_response_scan_flags_a_mailed_token() -> None:
+    token = "Mq" * 12
+    MAIL_SECRETS.add(token)
+    log = ResponseLog()
+    log.entries = [(None, "POST /x", '{"status": true}', None), (None, "POST /y", f'{{"t": "{token}"}}', None)]
+    assert log.violations() == ["POST /y: a mailed token or link (MqMqMq...)"]
+    MAIL_SECRETS.discard(token)

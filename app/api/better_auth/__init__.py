@@ -16,12 +16,14 @@ from litestar.types import ExceptionHandler, ExceptionHandlersMap
 
 from app.api.better_auth import errors
 from app.api.better_auth.core import CoreController
+from app.api.better_auth.email import EmailController
 from app.api.better_auth.guard import guard
 
 __all__ = ("CONTROLLERS", "app_exception_handlers", "better_auth_router")
 
 CONTROLLERS: list[type] = [
     CoreController,
+    EmailController,
 ]
 
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from litestar import Controller, Request, Response
 from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
 from app.api.auth import client_info
@@ -64,10 +65,14 @@ RESET_MESSAGE = "If this email exists in our system, check your email for the re
 
 
 class UserLike(Protocol):
-    id: str
-    email: str
-    name: str
-    preferred_locale: str | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def preferred_locale(self) -> str | None: ...
 
 
 def flows_of(request: Request[Any, Any, Any]) -> EmailFlows:
@@ -137,7 +142,7 @@ class EmailController(Controller):
         errors=(403, 415, 429),
     )
     async def request_password_reset(
-        self, request: Request[Any, Any, Any], data: RequestPasswordResetBody | None = None
+        self, request: Request[Any, Any, Any], data: JSONBody[RequestPasswordResetBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, RequestPasswordResetBody)
         await mail_limit(request, body.email)
@@ -154,7 +159,9 @@ class EmailController(Controller):
         ok=None,
         errors=(403,),
     )
-    async def reset_password_callback(self, request: Request[Any, Any, Any], db: DB, token: str) -> Response[bytes]:
+    async def reset_password_callback(
+        self, request: Request[Any, Any, Any], db: DB, token: FromPath[str]
+    ) -> Response[bytes]:
         callback = query(request, ResetPasswordCallbackQuery).callback_url
         _check_callback(request, callback)
         base = flows_of(request).auth_url
@@ -171,7 +178,7 @@ class EmailController(Controller):
         errors=(403, 415),
     )
     async def reset_password(
-        self, request: Request[Any, Any, Any], db: DB, data: ResetPasswordBody | None = None
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[ResetPasswordBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, ResetPasswordBody)
         token = _optional(body.token) or _optional(query(request, ResetPasswordQuery).token)
@@ -196,7 +203,7 @@ class EmailController(Controller):
         errors=(403, 415, 429),
     )
     async def send_verification_email(
-        self, request: Request[Any, Any, Any], db: DB, data: SendVerificationEmailBody | None = None
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SendVerificationEmailBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, SendVerificationEmailBody)
         await mail_limit(request, body.email)
@@ -280,7 +287,7 @@ class EmailController(Controller):
         errors=(401, 403, 415, 429),
     )
     async def change_email(
-        self, request: Request[Any, Any, Any], db: DB, data: ChangeEmailBody | None = None
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[ChangeEmailBody | None] = None
     ) -> Response[bytes]:
         body = payload(request, data, ChangeEmailBody)
         caller = await require_caller(request, db)
