@@ -41,7 +41,8 @@ async def service(
     settings: Settings, smtp: SmtpServer, **mail: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Litestar]]:
     """The app with mail going to the test SMTP server; every background send is awaited at the end."""
-    configured = replace(settings, base_url=BASE, mail=replace(settings.mail, smtp_url=smtp.url, **mail))
+    options = {"smtp_url": smtp.url, **mail}
+    configured = replace(settings, base_url=BASE, mail=replace(settings.mail, **options))
     app = create_app(configured)
     try:
         async with http_client(app) as client:

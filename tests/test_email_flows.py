@@ -4,9 +4,12 @@ receives every message, and each test follows the link inside it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -27,7 +30,7 @@ from tests.email_helpers import (
     sign_up,
     smtp,
 )
-from tests.helpers import TEST_SECRET, bearer
+from tests.helpers import PASSWORDS, TEST_SECRET, bearer
 from tests.smtp_server import SmtpServer, remember
 
 __all__ = ("smtp",)  # the fixture
@@ -387,3 +390,38 @@ async def test_a_failed_send_never_fails_the_request(settings: Settings, smtp: S
         await delivered(app)
         assert smtp.handler.attempts == 2
         assert smtp.inbox.received == []
+
+
+async def test_concurrent_resets_with_one_mailed_token_succeed_once(settings: Settings, smtp: SmtpServer) -> None:
+    async with service(settings, smtp) as (client, app):
+        await sign_up(client, "ada@example.com")
+        await client.post("/api/auth/request-password-reset", json={"email": "ada@example.com"})
+        await delivered(app)
+        token = smtp.inbox.only("ada@example.com").token
+        passwords = [f"racing passphrase {n}" for n in range(6)]
+        PASSWORDS.update(passwords)
+        responses = await asyncio.gather(
+            *(client.post("/api/auth/reset-password", json={"newPassword": p, "token": token}) for p in passwords)
+        )
+        assert sorted(r.status_code for r in responses) == [200] + [400] * 5
+        assert {r.json().get("code") for r in responses if r.status_code == 400} == {"INVALID_TOKEN"}
+        [winner] = [p for p, r in zip(passwords, responses, strict=True) if r.status_code == 200]
+        assert (await sign_in(client, "ada@example.com", winner)).status_code == 200
+
+
+async def test_without_smtp_url_messages_land_in_the_local_outbox(
+    settings: Settings, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="app.mail")
+    async with service(settings, smtp, smtp_url=None) as (client, app):
+        await sign_up(client, "ada@example.com")
+        await client.post("/api/auth/request-password-reset", json={"email": "ada@example.com"})
+        await delivered(app)
+    assert smtp.inbox.received == []
+    [path] = settings.mail.outbox_dir.glob("*.eml")
+    saved = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert saved["To"] == "ada@example.com"
+    [notice] = [r for r in caplog.records if r.name == "app.mail.outbox"]
+    assert str(path) in notice.getMessage()
+    assert f"{AUTH}/reset-password/" in notice.getMessage()
+    remember(notice.getMessage().rsplit("(link: ", 1)[1].rstrip(")"))
