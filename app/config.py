@@ -20,10 +20,11 @@ from dotenv import load_dotenv
 
 from app.domain.origins import origin_of
 
-__all__ = ("DEFAULT_SECRET", "PROJECT_ROOT", "Binding", "Settings", "get_settings")
+__all__ = ("DEFAULT_SECRET", "PROJECT_ROOT", "Binding", "MailSettings", "Settings", "get_settings")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "development-secret-change-me-0123456789"  # noqa: S105 - refused in production
+DEFAULT_MAIL_FROM = "no-reply@localhost"
 DB_BINDING = "DB"
 STORAGE_BINDING = "STORAGE"
 
@@ -65,6 +66,16 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(msg) from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = (_env(name) or "").lower()
+    if raw == "":
+        return default
+    if raw not in ("1", "true", "yes", "0", "false", "no"):
+        msg = f"{name} must be true or false, got {raw!r}"
+        raise ConfigurationError(msg)
+    return raw in ("1", "true", "yes")
+
+
 def _env_list(name: str) -> tuple[str, ...]:
     raw = _env(name) or ""
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -96,6 +107,49 @@ def _resolve(name: str, kind: str, declared: dict[str, str], variable: str, defa
     return Binding(name=name, url=None, source="not declared in wrangler.toml")
 
 
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Mail delivery and the email flows (verification, password reset, email change)."""
+
+    smtp_url: str | None = None
+    """``SMTP_URL``: ``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://`` (implicit TLS).
+    Unset: messages are written as ``.eml`` files into ``outbox_dir`` (the local outbox)."""
+    sender: str = DEFAULT_MAIL_FROM
+    outbox_dir: Path = PROJECT_ROOT / "var" / "mail"
+    send_attempts: int = 3
+    verification_on_sign_up: bool = False
+    require_verification: bool = False
+    auto_sign_in_after_verification: bool = False
+    verification_lifetime_seconds: int = 3600
+    reset_lifetime_seconds: int = 3600
+    revoke_sessions_on_reset: bool = True
+    rate_limit_per_address: int = 10
+    rate_limit_per_email: int = 3
+
+    @classmethod
+    def from_env(cls, var_dir: Path) -> MailSettings:
+        required = _env_bool("REQUIRE_EMAIL_VERIFICATION", False)
+        smtp_url = _env("SMTP_URL") or None
+        if smtp_url is not None and not smtp_url.startswith(("smtp://", "smtps://")):
+            msg = "SMTP_URL must be smtp://user:pass@host:port or smtps://user:pass@host:port"
+            raise ConfigurationError(msg)
+        return cls(
+            smtp_url=smtp_url,
+            sender=_env("MAIL_FROM") or DEFAULT_MAIL_FROM,
+            outbox_dir=var_dir / "mail",
+            send_attempts=max(1, _env_int("MAIL_SEND_ATTEMPTS", 3)),
+            # Better Auth's default: send on sign-up exactly when verification is required.
+            verification_on_sign_up=_env_bool("EMAIL_VERIFICATION_ON_SIGN_UP", required),
+            require_verification=required,
+            auto_sign_in_after_verification=_env_bool("EMAIL_VERIFICATION_AUTO_SIGN_IN", False),
+            verification_lifetime_seconds=max(1, _env_int("EMAIL_VERIFICATION_EXPIRES_IN", 3600)),
+            reset_lifetime_seconds=max(1, _env_int("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3600)),
+            revoke_sessions_on_reset=_env_bool("REVOKE_SESSIONS_ON_PASSWORD_RESET", True),
+            rate_limit_per_address=_env_int("MAIL_RATE_LIMIT_PER_ADDRESS", 10),
+            rate_limit_per_email=_env_int("MAIL_RATE_LIMIT_PER_EMAIL", 3),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment, in one place."""
@@ -118,6 +172,7 @@ class Settings:
     auth_rate_limit_per_address: int = 30
     auth_rate_limit_per_email: int = 10
     auth_rate_limit_window_seconds: int = 60
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -146,6 +201,7 @@ class Settings:
             auth_rate_limit_per_address=_env_int("AUTH_RATE_LIMIT_PER_ADDRESS", 30),
             auth_rate_limit_per_email=_env_int("AUTH_RATE_LIMIT_PER_EMAIL", 10),
             auth_rate_limit_window_seconds=max(1, _env_int("AUTH_RATE_LIMIT_WINDOW_SECONDS", 60)),
+            mail=MailSettings.from_env(var_dir),
         )
 
     @property

@@ -11,7 +11,11 @@ from typing import Any
 from litestar.logging import LoggingConfig
 from litestar.logging.config import default_handlers
 
-__all__ = ("RedactSecrets", "logging_config")
+__all__ = ("SHOWN_AS_WRITTEN", "RedactSecrets", "logging_config")
+
+SHOWN_AS_WRITTEN = "shown_as_written"
+"""A record with this attribute set (``extra={SHOWN_AS_WRITTEN: True}``) is not redacted: only the
+local mail outbox's notice (``app.mail.postman.OUTBOX_NOTICE``), whose link a developer follows."""
 
 _PATTERNS = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
@@ -31,6 +35,8 @@ class RedactSecrets(logging.Filter):
     """Rewrites each record's message (and formatted exception) with credentials masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, SHOWN_AS_WRITTEN, False):
+            return True
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from app.log import RedactSecrets
+from app.log import SHOWN_AS_WRITTEN, RedactSecrets
+from app.mail.postman import OUTBOX_NOTICE
 from tests.helpers import PASSWORDS, LogScan, ResponseLog
+from tests.smtp_server import MAIL_SECRETS
 
 
 def test_the_response_scan_catches_each_kind_of_leak() -> None:
@@ -63,3 +65,33 @@ def test_the_console_filter_masks_credentials() -> None:
     assert "abc.def" not in message
     assert "=tok" not in message
     assert "[redacted]" in message
+
+
+def _record(name: str, msg: str, args: tuple[object, ...], *, marked: bool) -> logging.LogRecord:
+    record = logging.LogRecord(name, logging.INFO, __file__, 1, msg, args, None)
+    if marked:
+        setattr(record, SHOWN_AS_WRITTEN, True)
+    return record
+
+
+def test_the_log_scan_flags_mailed_tokens_except_in_the_marked_outbox_notice() -> None:
+    token = "Zq" * 12
+    MAIL_SECRETS.add(token)
+    scan = LogScan()
+    link = f"http://x/api/auth/reset-password/{token}?callbackURL="
+    scan.emit(_record("app.mail.outbox", OUTBOX_NOTICE, ("reset-password", "a@b", "/tmp/x.eml", link), marked=True))
+    scan.emit(_record("app.mail.outbox", OUTBOX_NOTICE, ("reset-password", "a@b", "/tmp/x.eml", link), marked=False))
+    scan.emit(_record("app.mail.outbox", "other %s", (link,), marked=True))
+    scan.emit(_record("app.mail", "sent %s", (token,), marked=False))
+    assert len(scan.outbox_notices) == 1
+    assert len(scan.violations(ResponseLog())) == 3  # the unmarked notice, the marked other line, the plain one
+    MAIL_SECRETS.discard(token)
+
+
+def test_the_response_scan_flags_a_mailed_token() -> None:
+    token = "Mq" * 12
+    MAIL_SECRETS.add(token)
+    log = ResponseLog()
+    log.entries = [(None, "POST /x", '{"status": true}', None), (None, "POST /y", f'{{"t": "{token}"}}', None)]
+    assert log.violations() == ["POST /y: a mailed token or link (MqMqMq...)"]
+    MAIL_SECRETS.discard(token)

@@ -13,6 +13,7 @@ from litestar.stores.memory import MemoryStore
 
 from app.api.auth import AUTH_DEPENDENCIES
 from app.api.better_auth import app_exception_handlers, better_auth_router
+from app.api.better_auth.email import MAIL_RATE_LIMITER_STATE_KEY
 from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
@@ -39,6 +40,7 @@ from app.db.engine import sqlalchemy_config
 from app.db.reader import Reader, open_reader
 from app.domain.instants import INSTANT_ENCODERS
 from app.log import logging_config
+from app.mail.setup import EMAIL_FLOWS_STATE_KEY, open_email_flows
 
 __all__ = ("create_app",)
 
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = sqlalchemy_config(settings) if settings.db.present else None
     plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
     store = open_store(settings.storage) if settings.storage.present else None
+    email_flows = open_email_flows(settings, database, base_url=settings.base_url)
     reader: Reader | None = None
     if database is not None and settings.db.url is not None:
         reader = open_reader(
@@ -85,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
         middleware=[RequestSessionMiddleware],
         after_request=commit_request_session,
-        on_shutdown=[close_reader],
+        on_shutdown=[email_flows.postman.drain, close_reader],
         exception_handlers=app_exception_handlers(exception_handlers),
         state=State(
             {
@@ -98,6 +101,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     MemoryStore(),
                     per_address=settings.auth_rate_limit_per_address,
                     per_email=settings.auth_rate_limit_per_email,
+                    window_seconds=settings.auth_rate_limit_window_seconds,
+                ),
+                EMAIL_FLOWS_STATE_KEY: email_flows,
+                MAIL_RATE_LIMITER_STATE_KEY: RateLimiter(
+                    MemoryStore(),
+                    per_address=settings.mail.rate_limit_per_address,
+                    per_email=settings.mail.rate_limit_per_email,
                     window_seconds=settings.auth_rate_limit_window_seconds,
                 ),
             }

@@ -14,12 +14,15 @@ __all__ = (
     "ConflictError",
     "DatabaseBusyError",
     "DomainError",
+    "EmailNotVerifiedError",
     "ExpiredError",
     "InvalidInputError",
     "InvalidStateError",
+    "InvalidTokenError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "TokenExpiredError",
 )
 
 
@@ -64,6 +67,17 @@ class PermissionDeniedError(DomainError):
     default_code = "forbidden"
 
 
+class EmailNotVerifiedError(PermissionDeniedError):
+    """Sign-in refused until the email is verified; carries who, so that a new link can be mailed
+    (never shown to the caller)."""
+
+    default_code = "email_not_verified"
+
+    def __init__(self, *, user_id: str, email: str, name: str, locale: str | None) -> None:
+        super().__init__("Email not verified.")
+        self.user_id, self.email, self.name, self.locale = user_id, email, name, locale
+
+
 class AuthenticationError(DomainError):
     """The caller is not (or no longer) authenticated."""
 
@@ -88,6 +102,19 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = retry_after
+
+
+class InvalidTokenError(DomainError):
+    """A single-use or signed token (password reset, email verification) is unknown, used, tampered
+    with or someone else's; the caller learns nothing more."""
+
+    default_code = "invalid_token"
+
+
+class TokenExpiredError(InvalidTokenError):
+    """A signed token that was valid but is past its expiry."""
+
+    default_code = "token_expired"
 
 
 class DatabaseBusyError(DomainError):

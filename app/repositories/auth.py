@@ -25,7 +25,13 @@ from app.db.models import Account, User, UserSession
 from app.db.reader import Reader
 from app.db.types import utcnow
 from app.domain.enums import UserRole
-from app.domain.errors import AuthenticationError, InvalidInputError, InvalidStateError, PermissionDeniedError
+from app.domain.errors import (
+    AuthenticationError,
+    EmailNotVerifiedError,
+    InvalidInputError,
+    InvalidStateError,
+    PermissionDeniedError,
+)
 from app.domain.passwords import dummy_hash, hash_password, verify_password
 from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import (
@@ -48,6 +54,7 @@ __all__ = (
     "change_password",
     "check_password",
     "impersonate",
+    "register",
     "restore_impersonator",
     "set_password",
     "sign_in",
@@ -115,6 +122,27 @@ async def _open_session(db: AsyncSession, user: User, client: ClientInfo, rememb
     return Authenticated(user=session_repo.user_record(user), session=session_repo.session_record(session))
 
 
+async def register(
+    db: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    image: str | None = None,
+    preferred_locale: str | None = None,
+) -> User:
+    """A new user (role ``user``) with a credential account, not signed in."""
+    password_hash = await hash_off_loop(password)
+    return await create_user(
+        db,
+        name=name,
+        email=email,
+        password_hash=password_hash,
+        image=image,
+        preferred_locale=preferred_locale,
+    )
+
+
 async def sign_up(
     db: AsyncSession,
     *,
@@ -127,20 +155,18 @@ async def sign_up(
     preferred_locale: str | None = None,
 ) -> Authenticated:
     """A new user (role ``user``) with a credential account, signed in."""
-    password_hash = await hash_off_loop(password)
-    user = await create_user(
-        db,
-        name=name,
-        email=email,
-        password_hash=password_hash,
-        image=image,
-        preferred_locale=preferred_locale,
-    )
+    user = await register(db, name=name, email=email, password=password, image=image, preferred_locale=preferred_locale)
     return await _open_session(db, user, client, remember_me)
 
 
 async def sign_in(
-    db: AsyncSession, *, email: str, password: str, client: ClientInfo, remember_me: bool = True
+    db: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    remember_me: bool = True,
+    require_verified_email: bool = False,
 ) -> Authenticated:
     """Check the password (same cost and answer for an unknown email), the ban, then open a session.
 
@@ -156,6 +182,8 @@ async def sign_in(
     if user_id is None or stored is None or not valid:
         raise AuthenticationError("Invalid email or password.", code="invalid_credentials")
     user = await get_user(db, user_id, lock=True)  # a concurrent ban either is seen here or revokes this session
+    if require_verified_email and not user.email_verified:  # checked before the ban, as Better Auth does
+        raise EmailNotVerifiedError(user_id=user.id, email=user.email, name=user.name, locale=user.preferred_locale)
     now = utcnow()
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")

@@ -18,6 +18,7 @@ from app.api.better_auth import errors
 from app.api.better_auth.account import AccountController
 from app.api.better_auth.admin import AdminController
 from app.api.better_auth.core import CoreController
+from app.api.better_auth.email import EmailController
 from app.api.better_auth.guard import guard
 from app.api.better_auth.organization import OrganizationController
 from app.api.better_auth.teams import TeamController
@@ -30,6 +31,7 @@ CONTROLLERS: list[type] = [
     OrganizationController,
     TeamController,
     AdminController,
+    EmailController,
 ]
 
 

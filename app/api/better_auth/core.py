@@ -9,6 +9,11 @@ from litestar.params import JSONBody
 from msgspec import UNSET
 
 from app.api.auth import client_info
+from app.api.better_auth.email import (
+    mail_verification_on_refused_sign_in,
+    mail_verification_on_sign_up,
+    verification_required,
+)
 from app.api.better_auth.errors import BetterAuthError, ba_error
 from app.api.better_auth.guard import check_login_csrf
 from app.api.better_auth.mappers import session_user_out, user_out
@@ -18,6 +23,7 @@ from app.api.better_auth.session import find_caller, request_token
 from app.api.better_auth.validation import payload, query, read_body
 from app.api.dependencies import DB
 from app.api.ratelimit import RateLimiter
+from app.domain.errors import EmailNotVerifiedError
 from app.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.domain.rules import is_valid_email
 from app.domain.schemas.ba_core import (
@@ -81,6 +87,11 @@ class CoreController(Controller):
         check_password_length(body.password)
         refuse_protected_fields(request, CREATE_PROTECTED)
         remember = body.remember_me is not False
+        image = body.image if body.image is not UNSET else None
+        if verification_required(request):  # Better Auth signs no one in before verification
+            user = await auth_repo.register(db, name=body.name, email=body.email, password=body.password, image=image)
+            mail_verification_on_sign_up(request, db, user, body.callback_url)
+            return reply(request, SignUpOut(token=None, user=user_out(user)))
         auth = await auth_repo.sign_up(
             db,
             name=body.name,
@@ -88,8 +99,9 @@ class CoreController(Controller):
             password=body.password,
             client=client_info(request),
             remember_me=remember,
-            image=body.image if body.image is not UNSET else None,
+            image=image,
         )
+        mail_verification_on_sign_up(request, db, auth.user, body.callback_url)
         set_session_cookie(request, auth.session.token, dont_remember=not remember)
         return reply(request, SignUpOut(token=auth.session.token, user=user_out(auth.user)))
 
@@ -112,9 +124,18 @@ class CoreController(Controller):
             raise ba_error(400, "INVALID_EMAIL")
         check_password_length(body.password, check_min=False)
         remember = body.remember_me is not False
-        auth = await auth_repo.sign_in(
-            db, email=body.email, password=body.password, client=client_info(request), remember_me=remember
-        )
+        try:
+            auth = await auth_repo.sign_in(
+                db,
+                email=body.email,
+                password=body.password,
+                client=client_info(request),
+                remember_me=remember,
+                require_verified_email=verification_required(request),
+            )
+        except EmailNotVerifiedError as refused:
+            mail_verification_on_refused_sign_in(request, refused, body.callback_url)
+            raise
         set_session_cookie(request, auth.session.token, dont_remember=not remember)
         callback = body.callback_url if body.callback_url else None
         out = SignInOut(redirect=callback is not None, token=auth.session.token, user=user_out(auth.user))

@@ -40,6 +40,11 @@ MESSAGES: dict[str, str] = {
     "INVALID_EMAIL": "Invalid email",
     "INVALID_EMAIL_OR_PASSWORD": "Invalid email or password",
     "INVALID_TOKEN": "Invalid token",
+    "TOKEN_EXPIRED": "Token expired",
+    "INVALID_USER": "Invalid user",
+    "EMAIL_NOT_VERIFIED": "Email not verified",
+    "EMAIL_ALREADY_VERIFIED": "Email is already verified",
+    "EMAIL_MISMATCH": "Email mismatch",
     "PASSWORD_TOO_SHORT": "Password too short",
     "PASSWORD_TOO_LONG": "Password too long",
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "User already exists. Use another email.",
@@ -185,6 +190,12 @@ DOMAIN_DEFAULTS: dict[str, Outcome] = {
     "last_team": (400, "UNABLE_TO_REMOVE_LAST_TEAM"),
     "not_impersonating": (400, None, "You are not impersonating anyone"),
     "admin_session_not_found": (400, None, "Failed to find admin session"),
+    # email flows (app.api.better_auth.email)
+    "invalid_token": (400, "INVALID_TOKEN"),
+    "token_expired": (400, "INVALID_TOKEN"),
+    "password_too_short": (400, "PASSWORD_TOO_SHORT"),
+    "password_too_long": (400, "PASSWORD_TOO_LONG"),
+    "email_not_verified": (403, "EMAIL_NOT_VERIFIED"),
 }
 
 DOMAIN_BY_OPERATION: dict[str, dict[str, Outcome]] = {
@@ -218,6 +229,13 @@ DOMAIN_BY_OPERATION: dict[str, dict[str, Outcome]] = {
     "impersonateUser": {"cannot_impersonate_self": (403, "YOU_CANNOT_IMPERSONATE_ADMINS")},
     "leaveOrganization": {"organization_not_found": (400, "MEMBER_NOT_FOUND")},
     "adminUpdateUser": {"email_taken": (400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")},
+    "resetPassword": {"user_not_found": (400, "USER_NOT_FOUND")},
+    "verifyEmail": {
+        "token_expired": (401, "TOKEN_EXPIRED"),
+        "user_not_found": (401, "USER_NOT_FOUND"),
+        "invalid_user": (401, "INVALID_USER"),
+        "email_taken": (401, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"),
+    },
 }
 
 

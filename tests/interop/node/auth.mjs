@@ -16,13 +16,29 @@ import * as schema from "./drizzle-schema.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const closers = [];
+// Every message Better Auth would send (its sendResetPassword / sendVerificationEmail callbacks).
+const mailbox = [];
+const BASE_URL = "http://127.0.0.1:3000";
 
 function baseOptions(database) {
   return {
     secret: input.secret,
-    baseURL: "http://127.0.0.1:3000",
+    baseURL: BASE_URL,
     database,
-    emailAndPassword: { enabled: true },
+    emailAndPassword: {
+      enabled: true,
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, url, token }) => {
+        mailbox.push({ kind: "reset-password", to: user.email, url, token });
+      },
+    },
+    emailVerification: {
+      sendOnSignIn: true,
+      sendVerificationEmail: async ({ user, url, token }) => {
+        mailbox.push({ kind: "verify-email", to: user.email, url, token });
+      },
+    },
+    user: { changeEmail: { enabled: true } },
     plugins: [admin(), organization({ teams: { enabled: true } })],
     telemetry: { enabled: false },
     logger: { disabled: true },
@@ -101,7 +117,29 @@ async function schemaProblems() {
   return problems;
 }
 
+// One request through Better Auth's HTTP handler (signed in first when email and password are
+// given); the status, JSON body, redirect location and the messages it would have sent.
+async function http({ method = "POST", path, body, query, email, password }) {
+  const headers = new Headers({ origin: BASE_URL });
+  if (email) headers.set("cookie", (await signedIn(email, password)).get("cookie"));
+  const url = new URL(`${BASE_URL}/api/auth${path}`);
+  for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+  if (body !== undefined) headers.set("content-type", "application/json");
+  const response = await auth.handler(
+    new Request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: "manual" }),
+  );
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json, location: response.headers.get("location"), mail: mailbox };
+}
+
 const commands = {
+  http,
   async schema() {
     return { problems: await schemaProblems() };
   },
