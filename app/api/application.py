@@ -10,9 +10,10 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
-from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 
 from app.api.auth import AUTH_DEPENDENCIES
+from app.api.client_address import TRUSTED_PROXIES_STATE_KEY, TrustedProxies
 from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
 from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
@@ -25,10 +26,10 @@ from app.api.controllers.organizations import (
 )
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
-from app.api.health import HealthController
-from app.api.ratelimit import RateLimiter
-from app.bindings import BindingMonitor, open_store
-from app.config import Settings, get_settings
+from app.api.health import REDIS_STATE_KEY, HealthController
+from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter, RedisAttemptCounter
+from app.bindings import REDIS_BINDING, BindingMonitor, open_redis, open_store
+from app.config import Binding, Settings, get_settings
 from app.db.engine import sqlalchemy_config
 from app.log import logging_config
 
@@ -46,6 +47,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = sqlalchemy_config(settings) if settings.db.present else None
     plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
     store = open_store(settings.storage) if settings.storage.present else None
+    proxies = TrustedProxies.parse(settings.trusted_proxies, settings.trusted_proxy_header)
+
+    redis = open_redis(settings.redis_url) if settings.redis_url else None
+    counter: AttemptCounter = MemoryAttemptCounter()
+    if redis is not None:
+        monitor.register(Binding(REDIS_BINDING, settings.redis_url, "$REDIS_URL"))
+        counter = RedisAttemptCounter(RedisStore(redis, namespace=settings.redis_key_prefix), redis, monitor)
+
+    async def close_redis() -> None:
+        if redis is not None:
+            await redis.aclose()
 
     return Litestar(
         route_handlers=[
@@ -63,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
+        on_shutdown=[close_redis],
         exception_handlers=exception_handlers,
         state=State(
             {
@@ -70,8 +83,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 DATABASE_STATE_KEY: database,
                 "storage": store,
                 "settings": settings,
+                TRUSTED_PROXIES_STATE_KEY: proxies,
+                REDIS_STATE_KEY: redis,
                 "rate_limiter": RateLimiter(
-                    MemoryStore(),
+                    counter,
                     per_address=settings.auth_rate_limit_per_address,
                     per_email=settings.auth_rate_limit_per_email,
                     window_seconds=settings.auth_rate_limit_window_seconds,

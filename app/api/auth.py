@@ -12,6 +12,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.client_address import client_address
 from app.config import Settings
 from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE, sign_session_token, unsign_session_cookie
 from app.domain.enums import UserRole
@@ -79,7 +80,7 @@ Admin = NamedDependency[Authenticated]
 
 def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
     return ClientInfo(
-        ip_address=request.client.host if request.client else None,
+        ip_address=client_address(request),
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
     )
 

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth, clear_session_cookie, client_info, set_session_cookie
+from app.api.client_address import client_address
 from app.api.dependencies import DB
 from app.api.mappers import auth_result_out, session_out, user_out
 from app.api.openapi import problems
@@ -22,7 +23,7 @@ __all__ = ("AuthController",)
 
 async def _limit(request: Request[Any, Any, Any], email: str) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
-    await limiter.attempt(address=client_info(request).ip_address, email=email)
+    await limiter.attempt(address=client_address(request), email=email)
 
 
 class AuthController(Controller):
