@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if b.strip()]
 TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
+REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _asyncpg_url(database: str) -> str:
