@@ -1,17 +1,40 @@
-"""Logging configuration: app and Litestar loggers through Litestar's queue handler, with a filter
-that masks anything shaped like a credential (defence in depth: nothing logs secrets on purpose)."""
+"""Logging: text lines in development, one JSON object per line in production (``LOG_FORMAT``).
+
+- Every record made while a request is served carries its id (``request_id``): a record factory
+  reads it from a context variable that ``app.api.request_context`` sets for the request, so this
+  holds for every logger (ours, Litestar's, uvicorn's, SQLAlchemy's), whatever handler writes it.
+- A filter masks anything shaped like a credential (defence in depth: nothing logs secrets on
+  purpose), on the handler every record goes through; the JSON renderer masks again after
+  formatting tracebacks.
+- Text: app and Litestar loggers through Litestar's queue handler, the root logger left alone.
+  JSON: those loggers propagate to one queue handler on the root logger, so third-party records
+  (uvicorn, asyncio, SQLAlchemy warnings) come out as JSON too.
+"""
 
 from __future__ import annotations
 
+import atexit
 import copy
 import logging
+import os
+import queue
 import re
-from typing import Any
+import sys
+from contextvars import ContextVar
+from logging.handlers import QueueHandler, QueueListener
+from typing import Any, Literal
 
+import structlog
 from litestar.logging import LoggingConfig
 from litestar.logging.config import default_handlers
+from structlog.typing import EventDict, WrappedLogger
 
-__all__ = ("RedactSecrets", "logging_config")
+__all__ = ("REQUEST_ID", "JsonFormatter", "RedactSecrets", "install_json_root_handler", "logging_config", "redact")
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+"""The id of the request being served in this context (None outside requests)."""
+
+LogFormat = Literal["text", "json"]
 
 _PATTERNS = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
@@ -19,6 +42,9 @@ _PATTERNS = (
     (re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}"), "[redacted-hash]"),
     (re.compile(r'(?i)("?(?:password|token|secret|authorization|cookie)"?\s*[:=]\s*)("[^"]*"|\S+)'), r"\1[redacted]"),
 )
+
+# Request fields a record may carry (``extra=``), rendered as JSON keys.
+RECORD_FIELDS = ("request_id", "method", "path", "route", "status", "duration_ms", "client")
 
 
 def redact(text: str) -> str:
@@ -42,22 +68,96 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def _handlers() -> dict[str, dict[str, Any]]:
-    """Litestar's default handlers for this Python version, the console one filtered."""
+def _install_request_id_factory() -> None:
+    """Every record gets ``request_id`` from the context it is made in (idempotent)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = REQUEST_ID.get()
+        return record
+
+    factory.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def _redact_values(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    return {key: redact(value) if isinstance(value, str) else value for key, value in event.items()}
+
+
+def _add_pid(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    event["pid"] = os.getpid()
+    return event
+
+
+class JsonFormatter(structlog.stdlib.ProcessorFormatter):
+    """One JSON object per record: timestamp, level, logger, event, pid, request fields, exception."""
+
+    def __init__(self, *, redacting: bool = True) -> None:
+        final: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, _add_pid]
+        if redacting:
+            final.append(_redact_values)
+        super().__init__(
+            foreign_pre_chain=[
+                structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.ExtraAdder(allow=RECORD_FIELDS),
+                structlog.processors.format_exc_info,
+            ],
+            processors=[*final, structlog.processors.JSONRenderer()],
+        )
+
+
+_ROOT_MARK = "saas_json_root"
+
+
+def install_json_root_handler() -> None:
+    """JSON lines on stderr for every record reaching the root logger, written by a queue listener
+    thread (a slow stderr never blocks the event loop). Idempotent; existing handlers are kept."""
+    _install_request_id_factory()
+    root = logging.getLogger()
+    if any(getattr(handler, _ROOT_MARK, False) for handler in root.handlers):
+        return
+    output = logging.StreamHandler(sys.stderr)
+    output.setFormatter(JsonFormatter())
+    records: queue.Queue[logging.LogRecord] = queue.Queue(-1)
+    listener = QueueListener(records, output)
+    handler = QueueHandler(records)
+    handler.addFilter(RedactSecrets())
+    setattr(handler, _ROOT_MARK, True)
+    root.addHandler(handler)  # the root's level stays: other libraries' INFO lines stay out
+    listener.start()
+    atexit.register(listener.stop)
+
+
+def _queue_handlers() -> dict[str, dict[str, Any]]:
+    """Litestar's default handlers for this Python version, the queue handler filtered (it runs
+    in the logging thread, before the record is formatted: the only place every record passes)."""
     handlers = copy.deepcopy(default_handlers)
-    handlers["console"]["filters"] = ["redact"]
+    handlers["queue_listener"]["filters"] = ["redact"]
     return handlers
 
 
-def logging_config(level: str) -> LoggingConfig:
-    """Litestar's queue-based logging, leaving the root logger alone (records still propagate)."""
+def logging_config(level: str, log_format: LogFormat = "text") -> LoggingConfig:
+    """Litestar's logging config for the app's loggers (see the module docstring)."""
+    _install_request_id_factory()
+    if log_format == "json":
+        install_json_root_handler()
+        loggers: dict[str, dict[str, Any]] = {
+            name: {"level": level, "handlers": [], "propagate": True} for name in ("app", "litestar")
+        }
+    else:
+        loggers = {
+            "app": {"level": level, "handlers": ["queue_listener"], "propagate": True},
+            "litestar": {"level": level, "handlers": ["queue_listener"], "propagate": False},
+        }
     return LoggingConfig(
         configure_root_logger=False,
         filters={"redact": {"()": RedactSecrets}},
-        handlers=_handlers(),
-        loggers={
-            "app": {"level": level, "handlers": ["queue_listener"], "propagate": True},
-            "litestar": {"level": level, "handlers": ["queue_listener"], "propagate": False},
-        },
+        handlers=_queue_handlers(),
+        loggers=loggers,
         log_exceptions="never",
     )

@@ -25,6 +25,7 @@ from litestar import Litestar
 
 from app.api.application import create_app
 from app.config import Binding, Settings
+from app.log import JsonFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -152,12 +153,18 @@ PASSWORDS: set[str] = set()
 """Every password the suite signs up with; none may ever appear in a log."""
 
 
+OUTPUT_LINES: list[str] = []
+"""Log output of the service processes the suite starts (production command); scanned at the end too."""
+
+
 class LogScan(logging.Handler):
-    """Keeps every log record of the run (any logger), formatted with its traceback."""
+    """Keeps every log record of the run (any logger), rendered as the production JSON line (with
+    its request fields and traceback) but without the renderer's masking, so what the code logs is
+    scanned, not what the mask leaves; plus the output of the service processes (``OUTPUT_LINES``)."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.setFormatter(JsonFormatter(redacting=False))
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -170,7 +177,7 @@ class LogScan(logging.Handler):
             **dict.fromkeys(PASSWORDS, "a password"),
         }
         found = []
-        for line in self.lines:
+        for line in [*self.lines, *OUTPUT_LINES]:
             lowered = line.lower()
             if ResponseLog.PASSWORD_HASH.search(line):
                 found.append(f"a password hash in: {line[:120]}")

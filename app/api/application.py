@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
@@ -27,18 +29,24 @@ from app.api.controllers.organizations import (
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import REDIS_STATE_KEY, HealthController
+from app.api.metrics import metrics
 from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter, RedisAttemptCounter
+from app.api.request_context import RequestContextMiddleware
 from app.bindings import REDIS_BINDING, BindingMonitor, open_redis, open_store
-from app.config import Binding, Settings, get_settings
+from app.config import DB_BINDING, Binding, Settings, get_settings
 from app.db.engine import sqlalchemy_config
 from app.log import logging_config
+from app.metrics import PROMETHEUS, forget_process, instrument_pool
 
 __all__ = ("create_app",)
+
+logger = logging.getLogger("app.lifecycle")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
+    log_config = logging_config(settings.log_level, settings.log_format)  # first: JSON from the first line
 
     monitor = BindingMonitor()
     monitor.register(settings.db)
@@ -46,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     database = sqlalchemy_config(settings) if settings.db.present else None
     plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
+    if database is not None:
+        instrument_pool(database.get_engine(), DB_BINDING)
     store = open_store(settings.storage) if settings.storage.present else None
     proxies = TrustedProxies.parse(settings.trusted_proxies, settings.trusted_proxy_header)
 
@@ -55,11 +65,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         monitor.register(Binding(REDIS_BINDING, settings.redis_url, "$REDIS_URL"))
         counter = RedisAttemptCounter(RedisStore(redis, namespace=settings.redis_key_prefix), redis, monitor)
 
-    async def close_redis() -> None:
+    async def close_pools() -> None:
+        """At shutdown (after in-flight requests finished): close every pool, stop counting this process."""
+        if database is not None:
+            await database.get_engine().dispose()
+            logger.info("database pool closed")
         if redis is not None:
             await redis.aclose()
+            logger.info("redis connections closed")
+        forget_process()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AuthController,
@@ -72,10 +88,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TeamController,
             SsoProviderController,
             InvitationController,
+            *([metrics] if settings.metrics_token else []),
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
-        on_shutdown=[close_redis],
+        middleware=[PROMETHEUS.middleware],
+        on_shutdown=[close_pools],
         exception_handlers=exception_handlers,
         state=State(
             {
@@ -95,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_request_body_bytes,
-        logging_config=logging_config(settings.log_level),
+        logging_config=log_config,
         openapi_config=OpenAPIConfig(
             title="SaaS data API",
             version="0.1.0",
@@ -105,3 +123,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    # Outermost, around Litestar's own handler: every response (404s too) gets its request id.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, access_log=settings.log_format == "json")
+    return app

@@ -23,7 +23,14 @@ from litestar.types import Scope
 
 from app.config import ConfigurationError
 
-__all__ = ("TRUSTED_PROXIES_STATE_KEY", "TrustedProxies", "client_address", "peer_address", "peer_is_trusted")
+__all__ = (
+    "TRUSTED_PROXIES_STATE_KEY",
+    "TrustedProxies",
+    "client_address",
+    "peer_address",
+    "peer_is_trusted",
+    "scope_client_address",
+)
 
 TRUSTED_PROXIES_STATE_KEY = "trusted_proxies"
 """App-state key of the app's :class:`TrustedProxies`."""
@@ -128,8 +135,12 @@ def peer_is_trusted(scope: Scope) -> bool:
     return _proxies(scope).trusts(_parse_address(peer) if peer else None)
 
 
-def client_address(connection: Any) -> str | None:
-    """The client's address for a request or connection (anything with an ASGI ``scope``)."""
-    scope: Scope = connection.scope
+def scope_client_address(scope: Scope) -> str | None:
+    """The client's address for an ASGI connection scope (of this app)."""
     proxies = _proxies(scope)
     return proxies.resolve(peer_address(scope), _header_values(scope, proxies.header))
+
+
+def client_address(connection: Any) -> str | None:
+    """The client's address for a request or connection (anything with an ASGI ``scope``)."""
+    return scope_client_address(connection.scope)

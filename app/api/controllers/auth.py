@@ -15,6 +15,7 @@ from app.api.mappers import auth_result_out, session_out, user_out
 from app.api.openapi import problems
 from app.api.ratelimit import RateLimiter
 from app.domain.schemas.users import AuthResult, SessionWithUser, SignInIn, SignUpIn
+from app.metrics import count_sign_in
 from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
 
@@ -61,10 +62,11 @@ class AuthController(Controller):
         responses=problems(401, 403, 422, 429),
     )
     async def sign_in(self, request: Request[Any, Any, Any], db: DB, data: JSONBody[SignInIn]) -> Response[AuthResult]:
-        await _limit(request, data.email)
-        auth = await auth_repo.sign_in(
-            db, email=data.email, password=data.password, client=client_info(request), remember_me=data.remember_me
-        )
+        with count_sign_in():
+            await _limit(request, data.email)
+            auth = await auth_repo.sign_in(
+                db, email=data.email, password=data.password, client=client_info(request), remember_me=data.remember_me
+            )
         response = Response(auth_result_out(auth))
         set_session_cookie(request, response, auth)
         return response
