@@ -16,7 +16,7 @@ from litestar.stores.redis import RedisStore
 
 from app.api.auth import AUTH_DEPENDENCIES
 from app.api.client_address import TRUSTED_PROXIES_STATE_KEY, TrustedProxies
-from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
+from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
 from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
@@ -26,7 +26,13 @@ from app.api.controllers.organizations import (
     SsoProviderController,
     TeamController,
 )
-from app.api.dependencies import DATABASE_STATE_KEY, provide_db
+from app.api.dependencies import (
+    DATABASE_STATE_KEY,
+    READER_STATE_KEY,
+    RequestSessionMiddleware,
+    commit_request_session,
+    provide_db,
+)
 from app.api.errors import exception_handlers
 from app.api.health import REDIS_STATE_KEY, HealthController
 from app.api.metrics import metrics
@@ -35,6 +41,7 @@ from app.api.request_context import RequestContextMiddleware
 from app.bindings import REDIS_BINDING, BindingMonitor, open_redis, open_store
 from app.config import DB_BINDING, Binding, Settings, get_settings
 from app.db.engine import sqlalchemy_config
+from app.db.reader import Reader, open_reader
 from app.log import logging_config
 from app.metrics import PROMETHEUS, forget_process, instrument_pool
 
@@ -58,6 +65,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         instrument_pool(database.get_engine(), DB_BINDING)
     store = open_store(settings.storage) if settings.storage.present else None
     proxies = TrustedProxies.parse(settings.trusted_proxies, settings.trusted_proxy_header)
+    reader: Reader | None = None
+    if database is not None and settings.db.url is not None:
+        reader = open_reader(
+            settings.db.url,
+            database.get_engine().dialect,
+            size=settings.db_reader_pool_size,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            on_failure=lambda reason: monitor.mark_down(DB_BINDING, reason),
+        )
+
+    async def close_reader() -> None:
+        if reader is not None:
+            await reader.close()
 
     redis = open_redis(settings.redis_url) if settings.redis_url else None
     counter: AttemptCounter = MemoryAttemptCounter()
@@ -80,9 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             AuthController,
             MeController,
-            AdminController,
+            ADMIN_ROUTER,
             ImpersonationController,
-            AdminSubscriptionController,
             OrganizationController,
             OrganizationScopedController,
             TeamController,
@@ -92,13 +111,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
-        middleware=[PROMETHEUS.middleware],
-        on_shutdown=[close_pools],
+        middleware=[PROMETHEUS.middleware, RequestSessionMiddleware],
+        after_request=commit_request_session,
+        on_shutdown=[close_reader, close_pools],
         exception_handlers=exception_handlers,
         state=State(
             {
                 "bindings": monitor,
                 DATABASE_STATE_KEY: database,
+                READER_STATE_KEY: reader,
                 "storage": store,
                 "settings": settings,
                 TRUSTED_PROXIES_STATE_KEY: proxies,

@@ -18,6 +18,7 @@ from app.db.models import (
     User,
     UserSession,
 )
+from app.domain.records import SessionRecord, UserRecord
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationOut,
@@ -46,7 +47,7 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: User | UserRecord) -> UserOut:
     return UserOut(
         id=user.id,
         name=user.name,
@@ -63,7 +64,7 @@ def user_out(user: User) -> UserOut:
     )
 
 
-def session_out(session: UserSession, current_id: str | None = None) -> SessionOut:
+def session_out(session: UserSession | SessionRecord, current_id: str | None = None) -> SessionOut:
     return SessionOut(
         id=session.id,
         user_id=session.user_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ __all__ = (
     "leave_organization",
     "list_members",
     "list_my_organizations",
+    "lock_membership",
+    "lock_organizations",
+    "owner_count",
     "remove_member",
     "require_role",
     "update_organization",
@@ -90,6 +94,35 @@ async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -
     return Membership(organization=row[0], member=row[1])
 
 
+async def lock_organizations(db: AsyncSession, organization_ids: Iterable[str]) -> None:
+    """Serialize changes to these organizations' memberships (owners, members, invitations, teams).
+
+    Every check-then-write rule of an organization (the last owner, one membership per user, one
+    pending invitation per email) runs under this lock. On PostgreSQL it is a row lock on each
+    organization, taken in id order so that two writers never wait on each other in a cycle; on
+    SQLite, writers are serialized already (they begin with ``BEGIN IMMEDIATE``).
+    """
+    ids = sorted(set(organization_ids))
+    if ids:
+        await db.execute(
+            select(Organization.id).where(Organization.id.in_(ids)).order_by(Organization.id).with_for_update()
+        )
+
+
+async def lock_membership(db: AsyncSession, membership: Membership) -> Membership:
+    """Lock the organization, then re-read the caller's membership: a role checked under the lock
+    is the role the caller has now (a concurrent request may have demoted or removed them)."""
+    await lock_organizations(db, [membership.organization.id])
+    member = (
+        await db.execute(
+            select(Member).where(Member.id == membership.member.id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        raise NotFoundError("No such organization.", code="organization_not_found")
+    return Membership(organization=membership.organization, member=member)
+
+
 def require_role(membership: Membership, role: MemberRole) -> None:
     if not is_at_least(membership.member.role, role):
         raise PermissionDeniedError(f"Only an organization {role.value} or above may do this.", code="role_required")
@@ -103,7 +136,7 @@ async def _slug_taken(db: AsyncSession, slug: str, except_id: str | None = None)
 
 
 async def create_organization(
-    db: AsyncSession, user_id: str, data: OrganizationCreate, *, session: UserSession | None = None
+    db: AsyncSession, user_id: str, data: OrganizationCreate, *, session_id: str | None = None
 ) -> Membership:
     """A new organization whose creator is its ``owner``; it becomes the creator's active one."""
     if data.slug is not None:
@@ -121,10 +154,13 @@ async def create_organization(
     await flush_or_conflict(db, SLUG_TAKEN, "slug_taken")
     member = Member(organization_id=organization.id, user_id=user_id, role=MemberRole.OWNER.value)
     db.add(member)
-    if session is not None:
-        session.active_organization_id = organization.id
-        session.active_team_id = None
     await db.flush()
+    if session_id is not None:
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id)
+            .values(active_organization_id=organization.id, active_team_id=None)
+        )
     return Membership(organization=organization, member=member)
 
 
@@ -201,24 +237,25 @@ async def with_user(db: AsyncSession, member: Member) -> Member:
 
 
 async def _get_member(db: AsyncSession, organization_id: str, member_id: str) -> Member:
-    member = await db.get(Member, member_id)
+    member = await db.get(Member, member_id, populate_existing=True)
     if member is None or member.organization_id != organization_id:
         raise NotFoundError("No such member.", code="member_not_found")
     return member
 
 
-async def _owner_count(db: AsyncSession, organization_id: str) -> int:
+async def owner_count(db: AsyncSession, organization_id: str) -> int:
     members = (await db.execute(select(Member.role).where(Member.organization_id == organization_id))).scalars()
     return sum(1 for role in members if effective_role(role) is MemberRole.OWNER)
 
 
 async def _ensure_not_last_owner(db: AsyncSession, member: Member, action: str) -> None:
-    if effective_role(member.role) is MemberRole.OWNER and await _owner_count(db, member.organization_id) <= 1:
+    if effective_role(member.role) is MemberRole.OWNER and await owner_count(db, member.organization_id) <= 1:
         raise ConflictError(f"The last owner cannot {action}; make another member owner first.", code="last_owner")
 
 
 async def change_member_role(db: AsyncSession, membership: Membership, member_id: str, role: MemberRole) -> Member:
     """Owners and admins change roles; only an owner grants ``owner`` or changes an owner."""
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
     touches_owner = role is MemberRole.OWNER or effective_role(member.role) is MemberRole.OWNER
@@ -261,6 +298,7 @@ async def _remove(db: AsyncSession, member: Member) -> None:
 
 async def remove_member(db: AsyncSession, membership: Membership, member_id: str) -> None:
     """Owners and admins remove members; admins cannot remove owners; the last owner stays."""
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
     if effective_role(member.role) is MemberRole.OWNER and membership.role is not MemberRole.OWNER:
@@ -270,5 +308,6 @@ async def remove_member(db: AsyncSession, membership: Membership, member_id: str
 
 
 async def leave_organization(db: AsyncSession, membership: Membership) -> None:
+    membership = await lock_membership(db, membership)
     await _ensure_not_last_owner(db, membership.member, "leave")
     await _remove(db, membership.member)

@@ -85,7 +85,7 @@ class OrganizationController(Controller):
         responses=problems(401, 403, 409, 422),
     )
     async def create(self, db: DB, auth: Auth, data: JSONBody[OrganizationCreate]) -> OrganizationOut:
-        membership = await org_repo.create_organization(db, auth.user.id, data, session=auth.session)
+        membership = await org_repo.create_organization(db, auth.user.id, data, session_id=auth.session.id)
         return organization_out(membership.organization, membership.member.role)
 
     @get(
@@ -181,7 +181,7 @@ class OrganizationScopedController(Controller):
     async def invite(
         self, db: DB, auth: Auth, membership: MembershipDep, data: JSONBody[InvitationCreate]
     ) -> Response[InvitationOut]:
-        invitation, created = await invitation_repo.create_invitation(db, membership, auth.user, data)
+        invitation, created = await invitation_repo.create_invitation(db, membership, auth.user.id, data)
         return Response(invitation_out(invitation), status_code=HTTP_201_CREATED if created else 200)
 
     @get(
