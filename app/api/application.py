@@ -10,7 +10,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
 from litestar.stores.redis import RedisStore
 
@@ -33,6 +32,7 @@ from app.api.dependencies import (
     commit_request_session,
     provide_db,
 )
+from app.api.docs import OfflineSwaggerRenderPlugin, docs_assets_router
 from app.api.errors import exception_handlers
 from app.api.health import REDIS_STATE_KEY, HealthController
 from app.api.metrics import metrics
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TeamController,
             SsoProviderController,
             InvitationController,
+            docs_assets_router(),
             *([metrics] if settings.metrics_token else []),
         ],
         plugins=plugins,
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             description="Better Auth schema, organizations and teams over REST. Errors are RFC 9457 problem details.",
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[OfflineSwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
     )
