@@ -18,7 +18,7 @@ from app.db.models import (
     User,
     UserSession,
 )
-from app.domain.records import SessionRecord, UserRecord
+from app.domain.records import MemberRecord, OrganizationRecord, SessionRecord, UserRecord
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationOut,
@@ -114,7 +114,7 @@ def page_out(page: PageResult[M], convert: Callable[[M], S]) -> Page[S]:
     return Page(items=[convert(item) for item in page.items], next_cursor=page.next_cursor, total=page.total)
 
 
-def organization_out(organization: Organization, role: str | None = None) -> OrganizationOut:
+def organization_out(organization: Organization | OrganizationRecord, role: str | None = None) -> OrganizationOut:
     return OrganizationOut(
         id=organization.id,
         name=organization.name,
@@ -127,9 +127,10 @@ def organization_out(organization: Organization, role: str | None = None) -> Org
     )
 
 
-def member_out(member: Member) -> MemberOut:
+def member_out(member: Member | MemberRecord) -> MemberOut:
     """A member with its user (which the repository loaded)."""
     user = member.user
+    assert user is not None, "the repository loads a member's user with it"
     return MemberOut(
         id=member.id,
         organization_id=member.organization_id,

@@ -106,7 +106,12 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib:
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # Reset on return is done by install_sqlite_pragmas' "reset" listener, only when needed.
-        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}, "pool_reset_on_return": None}
+        return {
+            "connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            "pool_reset_on_return": None,
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_pool_size,
+        }
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}
 
 

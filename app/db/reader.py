@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Dialect, make_url
 
 from app.config import DB_BINDING
 from app.db.engine import sqlite_pragmas
-from app.domain.errors import BindingUnavailableError
+from app.domain.errors import BindingUnavailableError, DatabaseBusyError
 
 __all__ = ("CompiledRead", "PostgresReader", "Reader", "SqliteReader", "open_reader")
 
@@ -43,6 +43,7 @@ class CompiledRead:
 
     sql: str
     parameters: tuple[str, ...]
+    defaults: dict[str, Any]
     bind_processors: tuple[Processor, ...]
     result_processors: tuple[Processor, ...]
 
@@ -50,16 +51,20 @@ class CompiledRead:
     def build(cls, statement: Select[Any], dialect: Dialect) -> CompiledRead:
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
+        # Literal values of the statement (a LIMIT 1, say) are bind parameters with a value.
+        defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
         )
-        return cls(compiled.string, names, binds, results)
+        return cls(compiled.string, names, defaults, binds, results)
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
+        """The positional parameters; a missing one is a programming error (``KeyError``)."""
+        given = {**self.defaults, **values} if self.defaults else values
         return [
             value if process is None else process(value)
-            for process, value in zip(self.bind_processors, (values[name] for name in self.parameters), strict=True)
+            for process, value in zip(self.bind_processors, (given[name] for name in self.parameters), strict=True)
         ]
 
     def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
@@ -74,6 +79,8 @@ class Reader(Protocol):
     :class:`BindingUnavailableError` naming ``DB``."""
 
     dialect: Dialect
+
+    async def fetch_all(self, statement: Select[Any], **values: Any) -> list[tuple[Any, ...]]: ...
 
     async def fetch_one(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None: ...
 
@@ -151,7 +158,7 @@ class SqliteReader:
                 self._idle.append(connection)
             self._returned.notify()
 
-    async def fetch_one(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None:
+    async def fetch_all(self, statement: Select[Any], **values: Any) -> list[tuple[Any, ...]]:
         compiled = self._compile(statement)
         try:
             connection = await self._acquire()
@@ -161,12 +168,17 @@ class SqliteReader:
         try:
             rows = await connection.execute_fetchall(compiled.sql, compiled.bind(values))
         except sqlite3.OperationalError as exc:
-            broken = "locked" not in str(exc)
+            if "locked" in str(exc):
+                raise DatabaseBusyError("The database is busy; retry shortly.") from exc
+            broken = True
             raise _unreachable(exc, self._on_failure) from exc
         finally:
             await self._release(connection, broken=broken)
-        first = next(iter(rows), None)
-        return None if first is None else compiled.convert(first)
+        return [compiled.convert(row) for row in rows]
+
+    async def fetch_one(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None:
+        rows = await self.fetch_all(statement, **values)
+        return rows[0] if rows else None
 
     async def close(self) -> None:
         async with self._returned:
@@ -176,7 +188,13 @@ class SqliteReader:
             await connection.close()
 
 
-_PG_CONNECTION_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncio.TimeoutError)
+_PG_CONNECTION_ERRORS = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,  # terminated by an administrator, server shutting down
+)
 
 
 class PostgresReader:
@@ -201,13 +219,13 @@ class PostgresReader:
                 )
             return self._pool
 
-    async def fetch_one(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None:
+    async def fetch_all(self, statement: Select[Any], **values: Any) -> list[tuple[Any, ...]]:
         compiled = self._compile(statement)
         parameters = compiled.bind(values)
         for attempt in (1, 2):
             try:
                 pool = await self._get_pool()
-                row = await pool.fetchrow(compiled.sql, *parameters)
+                rows = await pool.fetch(compiled.sql, *parameters)
             except _PG_CONNECTION_ERRORS as exc:
                 # A connection the server closed (restart, pg_terminate_backend) fails once; the
                 # pool replaces it. Idle ones are likely dead too: expire them, and retry once.
@@ -216,8 +234,12 @@ class PostgresReader:
                 if attempt == 2:
                     raise _unreachable(exc, self._on_failure) from exc
             else:
-                return None if row is None else compiled.convert(tuple(row))
+                return [compiled.convert(tuple(row)) for row in rows]
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def fetch_one(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None:
+        rows = await self.fetch_all(statement, **values)
+        return rows[0] if rows else None
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

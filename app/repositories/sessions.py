@@ -6,11 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Base, Member, Team, TeamMember, User, UserSession
+from app.db.models import Member, Team, TeamMember, User, UserSession
 from app.db.reader import Reader
 from app.db.types import utcnow
 from app.domain.enums import SortDirection
@@ -19,6 +18,7 @@ from app.domain.ids import generate_id
 from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import SESSION_LIFETIME, SESSION_TOKEN_LENGTH
 from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.shapes import SESSION, USER, record_of
 
 __all__ = (
     "SESSION_AND_USER_BY_TOKEN",
@@ -66,17 +66,8 @@ async def create_session(
     return session
 
 
-def _columns(model: type[Base]) -> tuple[tuple[str, ...], tuple[ColumnElement[Any], ...]]:
-    """A model's attribute names and columns, in declaration order."""
-    attributes = sa_inspect(model).column_attrs
-    return tuple(a.key for a in attributes), tuple(a.columns[0] for a in attributes)
-
-
-_SESSION_KEYS, _SESSION_COLUMNS = _columns(UserSession)
-_USER_KEYS, _USER_COLUMNS = _columns(User)
-
 SESSION_AND_USER_BY_TOKEN: Select[Any] = (
-    select(*_SESSION_COLUMNS, *_USER_COLUMNS)
+    select(*SESSION.columns, *USER.columns)
     .join_from(UserSession.__table__, User.__table__, UserSession.user_id == User.id)
     .where(UserSession.token == bindparam("token"))
 )
@@ -84,11 +75,11 @@ SESSION_AND_USER_BY_TOKEN: Select[Any] = (
 
 
 def session_record(session: UserSession) -> SessionRecord:
-    return msgspec.convert(session, SessionRecord, from_attributes=True)
+    return record_of(session, SessionRecord)
 
 
 def user_record(user: User) -> UserRecord:
-    return msgspec.convert(user, UserRecord, from_attributes=True)
+    return record_of(user, UserRecord)
 
 
 async def find_session_by_token(reader: Reader, token: str) -> tuple[SessionRecord, UserRecord] | None:
@@ -96,10 +87,7 @@ async def find_session_by_token(reader: Reader, token: str) -> tuple[SessionReco
     row = await reader.fetch_one(SESSION_AND_USER_BY_TOKEN, token=token)
     if row is None:
         return None
-    split = len(_SESSION_KEYS)
-    session = SessionRecord(**dict(zip(_SESSION_KEYS, row[:split], strict=True)))
-    user = UserRecord(**dict(zip(_USER_KEYS, row[split:], strict=True)))
-    return session, user
+    return SESSION.build(row), USER.build(row, SESSION.width)
 
 
 async def slide_session(db: AsyncSession, session: SessionRecord, now: datetime) -> SessionRecord | None:
