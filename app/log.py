@@ -3,11 +3,11 @@
 - Every record made while a request is served carries its id (``request_id``): a record factory
   reads it from a context variable that ``app.api.request_context`` sets for the request, so this
   holds for every logger (ours, Litestar's, uvicorn's, SQLAlchemy's), whatever handler writes it.
-- A filter masks anything shaped like a credential (defence in depth: nothing logs secrets on
-  purpose), on the handler every record goes through; the JSON renderer masks again after
-  formatting tracebacks.
-- Text: app and Litestar loggers through Litestar's queue handler, the root logger left alone.
-  JSON: those loggers propagate to one queue handler on the root logger, so third-party records
+- Anything shaped like a credential is masked (defence in depth: nothing logs secrets on
+  purpose) in the copy of each record that a handler writes out; the JSON renderer masks its
+  fields again.
+- Text: app and Litestar loggers through a queue handler (Litestar's pattern), the root logger
+  left alone. JSON: those loggers propagate to one handler on the root logger, so third-party records
   (uvicorn, asyncio, SQLAlchemy warnings) come out as JSON too.
 """
 
@@ -42,6 +42,8 @@ _PATTERNS = (
     (re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}"), "[redacted-hash]"),
     (re.compile(r'(?i)("?(?:password|token|secret|authorization|cookie)"?\s*[:=]\s*)("[^"]*"|\S+)'), r"\1[redacted]"),
 )
+
+TEXT_FORMAT = "%(levelname)s - %(asctime)s - %(name)s - %(module)s - %(message)s"
 
 # Request fields a record may carry (``extra=``), rendered as JSON keys.
 RECORD_FIELDS = ("request_id", "method", "path", "route", "status", "duration_ms", "client")
@@ -111,34 +113,64 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
         )
 
 
+class RedactingQueueHandler(QueueHandler):
+    """Hands a masked copy of each record to a listener thread that writes it (a slow stream never
+    blocks the event loop). The original record, which other handlers see (the test suite's scan
+    among them), is left as the code made it."""
+
+    def __init__(self, output: logging.Handler) -> None:
+        super().__init__(queue.Queue(-1))
+        self.listener = QueueListener(self.queue, output)
+        self.listener.start()
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        """Write what is queued, then stop the thread (once; at exit or earlier). Not ``close``:
+        ``logging.config.dictConfig`` (uvicorn's, in each worker) closes every existing handler."""
+        if self.listener._thread is not None:
+            self.listener.stop()
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        prepared: logging.LogRecord = super().prepare(record)  # a copy, message and traceback formatted in
+        _REDACT.filter(prepared)
+        return prepared
+
+
+_REDACT = RedactSecrets()
 _ROOT_MARK = "saas_json_root"
 
 
+def text_queue_handler() -> RedactingQueueHandler:
+    """Litestar's ``queue_listener`` handler in text mode: masked lines on stderr."""
+    output = logging.StreamHandler(sys.stderr)
+    output.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return RedactingQueueHandler(output)
+
+
+class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes a masked copy of each record, at once (the original record is left as it was)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        masked = logging.makeLogRecord(record.__dict__)
+        _REDACT.filter(masked)
+        super().emit(masked)
+
+
 def install_json_root_handler() -> None:
-    """JSON lines on stderr for every record reaching the root logger, written by a queue listener
-    thread (a slow stderr never blocks the event loop). Idempotent; existing handlers are kept."""
+    """JSON lines on stderr for every record reaching the root logger. Idempotent; existing
+    handlers are kept, and the root's level too (other libraries' INFO lines stay out).
+
+    Written synchronously, not through a queue thread: a uvicorn worker leaves without running
+    atexit hooks, and its last lines (its shutdown, the pools closing) were lost from the queue in
+    about one shutdown in three. A line is one short write to stderr."""
     _install_request_id_factory()
     root = logging.getLogger()
     if any(getattr(handler, _ROOT_MARK, False) for handler in root.handlers):
         return
-    output = logging.StreamHandler(sys.stderr)
-    output.setFormatter(JsonFormatter())
-    records: queue.Queue[logging.LogRecord] = queue.Queue(-1)
-    listener = QueueListener(records, output)
-    handler = QueueHandler(records)
-    handler.addFilter(RedactSecrets())
+    handler = RedactingStreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
     setattr(handler, _ROOT_MARK, True)
-    root.addHandler(handler)  # the root's level stays: other libraries' INFO lines stay out
-    listener.start()
-    atexit.register(listener.stop)
-
-
-def _queue_handlers() -> dict[str, dict[str, Any]]:
-    """Litestar's default handlers for this Python version, the queue handler filtered (it runs
-    in the logging thread, before the record is formatted: the only place every record passes)."""
-    handlers = copy.deepcopy(default_handlers)
-    handlers["queue_listener"]["filters"] = ["redact"]
-    return handlers
+    root.addHandler(handler)
 
 
 def logging_config(level: str, log_format: LogFormat = "text") -> LoggingConfig:
@@ -156,8 +188,10 @@ def logging_config(level: str, log_format: LogFormat = "text") -> LoggingConfig:
         }
     return LoggingConfig(
         configure_root_logger=False,
-        filters={"redact": {"()": RedactSecrets}},
-        handlers=_queue_handlers(),
+        handlers={
+            "console": copy.deepcopy(default_handlers["console"]),  # unused; Litestar requires one
+            "queue_listener": {"()": text_queue_handler},
+        },
         loggers=loggers,
         log_exceptions="never",
     )

@@ -59,3 +59,19 @@ def test_the_console_filter_masks_credentials() -> None:
     assert "abc.def" not in message
     assert "=tok" not in message
     assert "[redacted]" in message
+
+
+def test_written_log_lines_are_masked_and_the_scanned_record_is_not() -> None:
+    """The queue handler writes a masked copy; the record other handlers (the scan) see is intact."""
+    from app.log import RedactingQueueHandler
+    from tests.helpers import LogRecorder
+
+    written = LogRecorder()
+    handler = RedactingQueueHandler(written)
+    record = logging.LogRecord("app", logging.INFO, __file__, 1, "sent Bearer %s", ("abc.def",), None)
+    try:
+        handler.handle(record)
+    finally:
+        handler.stop()
+    assert written.messages() == ["sent Bearer [redacted]"]
+    assert record.getMessage() == "sent Bearer abc.def"

@@ -322,6 +322,8 @@ async def test_the_production_command_serves_two_workers_on_postgres_and_redis(
     await _redis_outage_fails_open(server, caller, redis_proxy)
 
     # every JSON line written while serving one of these requests names it; access lines exist for all
+    for request_id in list(caller.served):
+        await server.worker_of(request_id)
     lines = server.lines()
     assert all(line["request_id"] in caller.served for line in lines if line.get("request_id"))
     logged = {line["request_id"] for line in lines if line.get("logger") == "app.access"}
