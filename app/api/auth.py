@@ -62,11 +62,12 @@ def session_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 _CALLER_STATE_KEY = "caller"
 
 
-async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Authenticated:
+async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any], *, refresh: bool = True) -> Authenticated:
     """The caller of this request (401 without a live session), resolved once per request.
 
     Every authenticated route, guard and face goes through here: one round trip to the database
-    on the reader, no cache across requests.
+    on the reader, no cache across requests. ``refresh`` (of the first call in a request) lets the
+    session's expiry slide when it is due.
     """
     cached: Authenticated | None = connection.state.get(_CALLER_STATE_KEY)
     if cached is not None:
@@ -75,7 +76,7 @@ async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth
     if token is None:
         raise AuthenticationError("Sign in first.", code="unauthenticated")
     state = connection.app.state
-    caller = await authenticate(reader(state), lambda: write_unit(state), token)
+    caller = await authenticate(reader(state), lambda: write_unit(state), token, refresh=refresh)
     connection.state[_CALLER_STATE_KEY] = caller
     return caller
 

@@ -165,9 +165,10 @@ WriteUnit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 """Opens a short writing transaction (committed when the block ends without error)."""
 
 
-async def authenticate(reader: Reader, write: WriteUnit, token: str) -> Authenticated:
+async def authenticate(reader: Reader, write: WriteUnit, token: str, *, refresh: bool = True) -> Authenticated:
     """The live session behind a token, read in one round trip: expired sessions and banned users
-    are refused. Once a day the expiry slides forward, in a transaction of its own.
+    are refused. Once a day the expiry slides forward, in a transaction of its own (unless
+    ``refresh`` is off: Better Auth's ``disableRefresh`` and its ``dont_remember`` sessions).
 
     Nothing is cached: a sign-out, revocation, ban, expiry or deletion made by anyone (another
     worker, a Better Auth server on the same database) takes effect on the next request.
@@ -181,7 +182,7 @@ async def authenticate(reader: Reader, write: WriteUnit, token: str) -> Authenti
         raise AuthenticationError("The session has expired.", code="session_expired")
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
-    if not session_needs_refresh(session.expires_at, session.updated_at, now):
+    if not refresh or not session_needs_refresh(session.expires_at, session.updated_at, now):
         return Authenticated(user=user, session=session)
     async with write() as db:
         slid = await session_repo.slide_session(db, session, now)
