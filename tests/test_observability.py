@@ -117,12 +117,17 @@ class JsonLines(logging.Handler):
 
 @contextmanager
 def json_lines() -> Iterator[JsonLines]:
+    """Collects the JSON lines; afterwards removes them and the root handler a JSON-mode app
+    installs (it would keep writing to this test's captured stderr)."""
+    root = logging.getLogger()
+    before = list(root.handlers)
     handler = JsonLines()
-    logging.getLogger().addHandler(handler)
+    root.addHandler(handler)
     try:
         yield handler
     finally:
-        logging.getLogger().removeHandler(handler)
+        for added in [h for h in root.handlers if h not in before]:
+            root.removeHandler(added)
 
 
 async def test_every_log_line_of_a_request_carries_its_request_id(settings: Settings) -> None:
