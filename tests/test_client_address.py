@@ -44,7 +44,7 @@ async def _session_address(client: httpx.AsyncClient, email: str, headers: dict[
 SPOOFED = {"X-Forwarded-For": "198.51.100.66", "Forwarded": "for=198.51.100.67"}
 
 
-async def test_forwarding_headers_from_an_untrusted_peer_change_nothing(settings: Settings) -> None:
+async def test_forwarding_headers_from_an_untrusted_peer_change_nothing(settings: Settings, engine: object) -> None:
     # no trusted proxies at all, then proxies that do not include this peer
     for trusted in ((), ("10.0.0.0/8",)):
         configured = dataclasses.replace(settings, trusted_proxies=trusted)
@@ -52,7 +52,7 @@ async def test_forwarding_headers_from_an_untrusted_peer_change_nothing(settings
             assert await _session_address(client, f"u{len(trusted)}@example.com", SPOOFED) == "203.0.113.9"
 
 
-async def test_spoofed_addresses_do_not_escape_the_per_address_limit(settings: Settings) -> None:
+async def test_spoofed_addresses_do_not_escape_the_per_address_limit(settings: Settings, engine: object) -> None:
     limited = dataclasses.replace(settings, auth_rate_limit_per_address=3, auth_rate_limit_per_email=100)
     async with client_from(limited, "203.0.113.10") as client:
         statuses = [
@@ -68,7 +68,7 @@ async def test_spoofed_addresses_do_not_escape_the_per_address_limit(settings: S
     assert statuses == [401, 401, 401, 429]
 
 
-async def test_a_trusted_proxy_gives_the_client_address(settings: Settings) -> None:
+async def test_a_trusted_proxy_gives_the_client_address(settings: Settings, engine: object) -> None:
     behind = dataclasses.replace(settings, trusted_proxies=("10.0.0.0/8", "fd00::/8"))
     async with client_from(behind, "10.1.2.3") as client:
         # the client prepended a fake hop; the proxy appended the real one
@@ -84,7 +84,7 @@ async def test_a_trusted_proxy_gives_the_client_address(settings: Settings) -> N
         assert await _session_address(client, "d@example.com", {}) == "10.1.2.3"
 
 
-async def test_forwarded_header_when_configured(settings: Settings) -> None:
+async def test_forwarded_header_when_configured(settings: Settings, engine: object) -> None:
     behind = dataclasses.replace(settings, trusted_proxies=("10.0.0.0/8",), trusted_proxy_header="forwarded")
     async with client_from(behind, "10.0.0.1") as client:
         header = {"Forwarded": 'for=6.6.6.6;proto=https, for="[2001:db8::7]:4711";by=10.0.0.1'}
@@ -93,7 +93,7 @@ async def test_forwarded_header_when_configured(settings: Settings) -> None:
         assert await _session_address(client, "f@example.com", ignored) == "10.0.0.1"
 
 
-async def test_clients_behind_one_proxy_have_separate_limits(settings: Settings) -> None:
+async def test_clients_behind_one_proxy_have_separate_limits(settings: Settings, engine: object) -> None:
     behind = dataclasses.replace(
         settings, trusted_proxies=("10.0.0.0/8",), auth_rate_limit_per_address=2, auth_rate_limit_per_email=100
     )

@@ -14,11 +14,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
 from app.log import JsonFormatter
-from tests.helpers import PASSWORDS, api_client, bearer, sign_up
+from tests.helpers import PASSWORDS, RESPONSES, api_client, bearer, sign_up
 from tests.test_client_address import client_from
 from tests.test_faults import TcpProxy
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
+RESPONSES.secrets.add(METRICS_TOKEN)  # never in a response or a log line (end-of-run scan)
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -41,7 +42,7 @@ async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, frozenset[tuple[s
     return samples(response.text)
 
 
-async def test_metrics_are_served_only_with_the_token(settings: Settings) -> None:
+async def test_metrics_are_served_only_with_the_token(settings: Settings, engine: object) -> None:
     async with api_client(settings) as client:
         assert (await client.get("/metrics")).status_code == 404
     protected = dataclasses.replace(settings, metrics_token=METRICS_TOKEN)
@@ -56,7 +57,7 @@ async def test_metrics_are_served_only_with_the_token(settings: Settings) -> Non
     assert "/metrics" not in schema["paths"]
 
 
-async def test_requests_sign_ins_and_the_pool_are_measured(settings: Settings) -> None:
+async def test_requests_sign_ins_and_the_pool_are_measured(settings: Settings, engine: object) -> None:
     measured = dataclasses.replace(
         settings, metrics_token=METRICS_TOKEN, auth_rate_limit_per_email=3, auth_rate_limit_per_address=1000
     )
@@ -87,7 +88,9 @@ async def test_requests_sign_ins_and_the_pool_are_measured(settings: Settings) -
     assert ("saas_db_pool_connections_in_use", frozenset({("binding", "DB")})) in after
 
 
-async def test_the_request_id_is_echoed_and_accepted_only_from_a_trusted_proxy(settings: Settings) -> None:
+async def test_the_request_id_is_echoed_and_accepted_only_from_a_trusted_proxy(
+    settings: Settings, engine: object
+) -> None:
     proxied = dataclasses.replace(settings, trusted_proxies=("10.0.0.0/8",))
     async with client_from(proxied, "203.0.113.5") as client:
         made = await client.get("/health", headers={"X-Request-ID": "spoofed-id"})
@@ -130,7 +133,7 @@ def json_lines() -> Iterator[JsonLines]:
             root.removeHandler(added)
 
 
-async def test_every_log_line_of_a_request_carries_its_request_id(settings: Settings) -> None:
+async def test_every_log_line_of_a_request_carries_its_request_id(settings: Settings, engine: object) -> None:
     proxy = TcpProxy("127.0.0.1", 6379)
     await proxy.start()
     await proxy.cut()  # a Redis that is down: the sign-in logs the outage, then its access line

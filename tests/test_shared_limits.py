@@ -78,7 +78,7 @@ async def redis_proxy() -> TcpProxy:
 
 
 async def test_limits_hold_through_redis_and_fail_open_while_it_is_down(
-    settings: Settings, redis_prefix: str, redis_proxy: TcpProxy
+    settings: Settings, engine: object, redis_prefix: str, redis_proxy: TcpProxy
 ) -> None:
     shared = dataclasses.replace(
         settings,
