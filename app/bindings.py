@@ -1,4 +1,5 @@
-"""Runtime state of the ``DB`` and ``STORAGE`` bindings: probes for readiness, and one log line per outage.
+"""Runtime state of the ``DB`` and ``STORAGE`` bindings (and ``REDIS`` when ``REDIS_URL`` is set):
+probes for readiness, and one log line per outage.
 
 A binding that is absent is logged once at start-up; one that becomes unreachable is logged once
 when it goes down and once when it comes back, however many requests fail in between.
@@ -12,15 +13,31 @@ from typing import Any
 
 import obstore
 from obstore.store import ObjectStore, from_url
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Binding
 from app.db.models import User
 
-__all__ = ("BindingMonitor", "BindingState", "open_store", "probe_db", "probe_storage")
+__all__ = (
+    "REDIS_BINDING",
+    "BindingMonitor",
+    "BindingState",
+    "open_redis",
+    "open_store",
+    "probe_db",
+    "probe_redis",
+    "probe_storage",
+)
 
 logger = logging.getLogger("app.bindings")
+
+REDIS_BINDING = "REDIS"
+"""The shared store of attempt counters (optional: without it they are per process)."""
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -71,6 +88,17 @@ def open_store(binding: Binding) -> ObjectStore:
     return from_url(binding.url, **options)
 
 
+def open_redis(url: str) -> Redis:
+    """A Redis client that gives up quickly (one retry, 1 s timeouts): a limit that fails open
+    must not hold a sign-in for long while Redis is away."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), retries=1),
+    )
+
+
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}"
 
@@ -89,5 +117,13 @@ async def probe_storage(store: ObjectStore) -> str | None:
     try:
         await obstore.list_with_delimiter_async(store)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return _reason(exc)
+    return None
+
+
+async def probe_redis(client: Redis) -> str | None:
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return _reason(exc)
     return None

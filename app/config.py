@@ -81,6 +81,15 @@ def _env_list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _log_format(raw: str | None, environment: str | None) -> Literal["text", "json"]:
+    """``LOG_FORMAT`` (``text``/``json``); unset: JSON in production, text elsewhere."""
+    value = (raw or ("json" if environment == "production" else "text")).lower()
+    if value not in ("text", "json"):
+        msg = f"LOG_FORMAT must be text or json, got {raw!r}"
+        raise ConfigurationError(msg)
+    return value  # type: ignore[return-value]  # checked above
+
+
 def read_wrangler_bindings(path: Path) -> dict[str, str]:
     """Binding name -> kind (``d1`` or ``r2``) declared in a ``wrangler.toml``."""
     if not path.is_file():
@@ -173,6 +182,19 @@ class Settings:
     auth_rate_limit_per_email: int = 10
     auth_rate_limit_window_seconds: int = 60
     mail: MailSettings = field(default_factory=MailSettings)
+    # Production serving (app/serve.py, README "Deployment").
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    graceful_shutdown_seconds: int = 30
+    redis_url: str | None = None
+    redis_key_prefix: str = "saas-data"
+    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxy_header: str = "x-forwarded-for"
+    metrics_token: str | None = None
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -202,6 +224,18 @@ class Settings:
             auth_rate_limit_per_email=_env_int("AUTH_RATE_LIMIT_PER_EMAIL", 10),
             auth_rate_limit_window_seconds=max(1, _env_int("AUTH_RATE_LIMIT_WINDOW_SECONDS", 60)),
             mail=MailSettings.from_env(var_dir),
+            host=_env("HOST") or "127.0.0.1",
+            port=_env_int("PORT", 8000),
+            workers=max(1, _env_int("WEB_CONCURRENCY", os.cpu_count() or 1)),
+            graceful_shutdown_seconds=max(1, _env_int("GRACEFUL_SHUTDOWN_SECONDS", 30)),
+            redis_url=_env("REDIS_URL") or None,
+            redis_key_prefix=_env("REDIS_KEY_PREFIX") or "saas-data",
+            trusted_proxies=_env_list("TRUSTED_PROXIES"),
+            trusted_proxy_header=(_env("TRUSTED_PROXY_HEADER") or "x-forwarded-for").lower(),
+            metrics_token=_env("METRICS_TOKEN") or None,
+            metrics_port=_env_int("METRICS_PORT", 0) or None,
+            metrics_host=_env("METRICS_HOST") or "127.0.0.1",
+            log_format=_log_format(_env("LOG_FORMAT"), environment),
         )
 
     @property
@@ -227,6 +261,9 @@ class Settings:
             raise ConfigurationError(msg)
         if self.base_url is not None and origin_of(self.base_url) is None:
             msg = f"BETTER_AUTH_URL must be an http(s) URL, got {self.base_url!r}"
+            raise ConfigurationError(msg)
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            msg = "METRICS_TOKEN must be at least 16 characters"
             raise ConfigurationError(msg)
 
 

@@ -9,11 +9,14 @@ silently.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import redis.asyncio
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,7 +26,16 @@ from app.config import Settings
 from app.db import migrations
 from app.db.engine import create_engine
 from app.db.models import Base
-from tests.helpers import BACKENDS, RESPONSES, LogScan, http_client, make_settings, new_database_url, pg_admin
+from tests.helpers import (
+    BACKENDS,
+    REDIS_SERVER,
+    RESPONSES,
+    LogScan,
+    http_client,
+    make_settings,
+    new_database_url,
+    pg_admin,
+)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +98,26 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
     finally:
         await app.state[READER_STATE_KEY].close()
         await app.state[DATABASE_STATE_KEY].get_engine().dispose()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test alone on the shared Redis (``TEST_REDIS_URL``); its keys are
+    deleted afterwards. An unreachable Redis fails the test: it is never skipped."""
+    client = redis.asyncio.Redis.from_url(REDIS_SERVER)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as exc:
+        await client.aclose()
+        pytest.fail(f"Redis is unreachable at {REDIS_SERVER}: {exc!r}")
+    prefix = f"test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,7 +27,7 @@ from litestar import Litestar
 
 from app.api.application import create_app
 from app.config import Binding, MailSettings, Settings
-from app.log import SHOWN_AS_WRITTEN
+from app.log import SHOWN_AS_WRITTEN, JsonFormatter
 from app.mail.postman import OUTBOX_NOTICE
 from tests.smtp_server import MAIL_SECRETS
 
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if b.strip()]
 TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
+REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _asyncpg_url(database: str) -> str:
@@ -195,8 +196,14 @@ PASSWORDS: set[str] = set()
 """Every password the suite signs up with; none may ever appear in a log."""
 
 
+OUTPUT_LINES: list[str] = []
+"""Log output of the service processes the suite starts (production command); scanned at the end too."""
+
+
 class LogScan(logging.Handler):
-    """Keeps every log record of the run (any logger), formatted with its traceback.
+    """Keeps every log record of the run (any logger), rendered as the production JSON line (with
+    its request fields and traceback) but without the renderer's masking, so what the code logs is
+    scanned, not what the mask leaves; plus the output of the service processes (``OUTPUT_LINES``).
 
     One record is set aside unscanned: the local mail outbox's notice, which deliberately logs the
     link of a message written to a file (``app.mail.postman``); only that exact record, marked.
@@ -204,7 +211,7 @@ class LogScan(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.setFormatter(JsonFormatter(redacting=False))
         self.lines: list[str] = []
         self.outbox_notices: list[str] = []
 
@@ -222,7 +229,7 @@ class LogScan(logging.Handler):
             **dict.fromkeys(MAIL_SECRETS, "a mailed token or link"),
         }
         found = []
-        for line in self.lines:
+        for line in [*self.lines, *OUTPUT_LINES]:
             lowered = line.lower()
             if ResponseLog.PASSWORD_HASH.search(line):
                 found.append(f"a password hash in: {line[:120]}")

@@ -77,6 +77,8 @@ async def test_every_better_auth_route_is_documented_with_its_operation_id(clien
         "POST /admin/list-user-sessions", "POST /admin/revoke-user-session", "POST /admin/revoke-user-sessions",
         "POST /admin/remove-user", "POST /admin/impersonate-user", "POST /admin/stop-impersonating",
         "POST /admin/has-permission",
+        "POST /request-password-reset", "GET /reset-password/{token}", "POST /reset-password",
+        "POST /send-verification-email", "GET /verify-email", "POST /change-email",
     }  # fmt: skip
     documented = {f"{method} {path.removeprefix('/api/auth')}" for method, path in operations}
     assert documented == expected

@@ -95,3 +95,19 @@ def test_the_response_scan_flags_a_mailed_token() -> None:
     log.entries = [(None, "POST /x", '{"status": true}', None), (None, "POST /y", f'{{"t": "{token}"}}', None)]
     assert log.violations() == ["POST /y: a mailed token or link (MqMqMq...)"]
     MAIL_SECRETS.discard(token)
+
+
+def test_written_log_lines_are_masked_and_the_scanned_record_is_not() -> None:
+    """The queue handler writes a masked copy; the record other handlers (the scan) see is intact."""
+    from app.log import RedactingQueueHandler
+    from tests.helpers import LogRecorder
+
+    written = LogRecorder()
+    handler = RedactingQueueHandler(written)
+    record = logging.LogRecord("app", logging.INFO, __file__, 1, "sent Bearer %s", ("abc.def",), None)
+    try:
+        handler.handle(record)
+    finally:
+        handler.stop()
+    assert written.messages() == ["sent Bearer [redacted]"]
+    assert record.getMessage() == "sent Bearer abc.def"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import PluginProtocol
-from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 
 from app.api.auth import AUTH_DEPENDENCIES
 from app.api.better_auth import app_exception_handlers, better_auth_router
 from app.api.better_auth.email import MAIL_RATE_LIMITER_STATE_KEY
+from app.api.client_address import TRUSTED_PROXIES_STATE_KEY, TrustedProxies
 from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
@@ -30,24 +32,31 @@ from app.api.dependencies import (
     commit_request_session,
     provide_db,
 )
+from app.api.docs import OfflineSwaggerRenderPlugin, docs_assets_router
 from app.api.errors import exception_handlers
-from app.api.health import HealthController
+from app.api.health import REDIS_STATE_KEY, HealthController
+from app.api.metrics import metrics
 from app.api.origins import cors_config, require_trusted_origin
-from app.api.ratelimit import RateLimiter
-from app.bindings import BindingMonitor, open_store
-from app.config import DB_BINDING, Settings, get_settings
+from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter, RedisAttemptCounter
+from app.api.request_context import RequestContextMiddleware
+from app.bindings import REDIS_BINDING, BindingMonitor, open_redis, open_store
+from app.config import DB_BINDING, Binding, Settings, get_settings
 from app.db.engine import sqlalchemy_config
 from app.db.reader import Reader, open_reader
 from app.domain.instants import INSTANT_ENCODERS
 from app.log import logging_config
 from app.mail.setup import EMAIL_FLOWS_STATE_KEY, open_email_flows
+from app.metrics import PROMETHEUS, forget_process, instrument_pool
 
 __all__ = ("create_app",)
+
+logger = logging.getLogger("app.lifecycle")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
+    log_config = logging_config(settings.log_level, settings.log_format)  # first: JSON from the first line
 
     monitor = BindingMonitor()
     monitor.register(settings.db)
@@ -55,8 +64,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     database = sqlalchemy_config(settings) if settings.db.present else None
     plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
+    if database is not None:
+        instrument_pool(database.get_engine(), DB_BINDING)
     store = open_store(settings.storage) if settings.storage.present else None
     email_flows = open_email_flows(settings, database, base_url=settings.base_url)
+    proxies = TrustedProxies.parse(settings.trusted_proxies, settings.trusted_proxy_header)
     reader: Reader | None = None
     if database is not None and settings.db.url is not None:
         reader = open_reader(
@@ -71,7 +83,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if reader is not None:
             await reader.close()
 
-    return Litestar(
+    redis = open_redis(settings.redis_url) if settings.redis_url else None
+    counter: AttemptCounter = MemoryAttemptCounter()
+    if redis is not None:
+        monitor.register(Binding(REDIS_BINDING, settings.redis_url, "$REDIS_URL"))
+        counter = RedisAttemptCounter(RedisStore(redis, namespace=settings.redis_key_prefix), redis, monitor)
+
+    async def close_pools() -> None:
+        """At shutdown (after in-flight requests finished): close every pool, stop counting this process."""
+        if database is not None:
+            await database.get_engine().dispose()
+            logger.info("database pool closed")
+        if redis is not None:
+            await redis.aclose()
+            logger.info("redis connections closed")
+        forget_process()
+
+    app = Litestar(
         route_handlers=[
             HealthController,
             better_auth_router(),
@@ -83,12 +111,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TeamController,
             SsoProviderController,
             InvitationController,
+            docs_assets_router(),
+            *([metrics] if settings.metrics_token else []),
         ],
         plugins=plugins,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
-        middleware=[RequestSessionMiddleware],
+        middleware=[PROMETHEUS.middleware, RequestSessionMiddleware],
         after_request=commit_request_session,
-        on_shutdown=[email_flows.postman.drain, close_reader],
+        on_shutdown=[email_flows.postman.drain, close_reader, close_pools],
         exception_handlers=app_exception_handlers(exception_handlers),
         state=State(
             {
@@ -97,18 +127,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 READER_STATE_KEY: reader,
                 "storage": store,
                 "settings": settings,
+                TRUSTED_PROXIES_STATE_KEY: proxies,
+                REDIS_STATE_KEY: redis,
                 "rate_limiter": RateLimiter(
-                    MemoryStore(),
+                    counter,
                     per_address=settings.auth_rate_limit_per_address,
                     per_email=settings.auth_rate_limit_per_email,
                     window_seconds=settings.auth_rate_limit_window_seconds,
                 ),
                 EMAIL_FLOWS_STATE_KEY: email_flows,
                 MAIL_RATE_LIMITER_STATE_KEY: RateLimiter(
-                    MemoryStore(),
+                    counter,
                     per_address=settings.mail.rate_limit_per_address,
                     per_email=settings.mail.rate_limit_per_email,
                     window_seconds=settings.auth_rate_limit_window_seconds,
+                    name="mail",
                 ),
             }
         ),
@@ -116,13 +149,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=require_trusted_origin,
         request_max_body_size=settings.max_request_body_bytes,
         type_encoders=INSTANT_ENCODERS,
-        logging_config=logging_config(settings.log_level),
+        logging_config=log_config,
         openapi_config=OpenAPIConfig(
             title="SaaS data API",
             version="0.1.0",
             description="Better Auth schema, organizations and teams over REST. Errors are RFC 9457 problem details.",
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[OfflineSwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
     )
+    # Outermost, around Litestar's own handler: every response (404s too) gets its request id.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, access_log=settings.log_format == "json")
+    return app

@@ -13,6 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
 
+from app.api.client_address import client_address
 from app.api.dependencies import reader, write_unit
 from app.config import Settings
 from app.domain.cookies import (
@@ -108,6 +109,6 @@ Auth = NamedDependency[Authenticated]
 
 def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
     return ClientInfo(
-        ip_address=request.client.host if request.client else None,
+        ip_address=client_address(request),
         user_agent=(request.headers.get("user-agent") or "")[:512] or None,
     )

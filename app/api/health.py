@@ -7,11 +7,14 @@ from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 
 from app.api.dependencies import DATABASE_STATE_KEY
-from app.bindings import BindingMonitor, probe_db, probe_storage
+from app.bindings import REDIS_BINDING, BindingMonitor, probe_db, probe_redis, probe_storage
 from app.config import DB_BINDING, STORAGE_BINDING
 from app.domain.schemas.base import BindingReport, Health, Readiness
 
-__all__ = ("HealthController",)
+__all__ = ("REDIS_STATE_KEY", "HealthController")
+
+REDIS_STATE_KEY = "redis"
+"""App-state key of the Redis client behind the shared attempt counters (``None`` without ``REDIS_URL``)."""
 
 
 class HealthController(Controller):
@@ -25,7 +28,12 @@ class HealthController(Controller):
     @get(
         "/ready",
         operation_id="getReadiness",
-        summary="Readiness: the state of each binding (200 when all are up, 503 otherwise)",
+        summary="Readiness: the state of each binding (200 when DB and STORAGE are up, 503 otherwise)",
+        description=(
+            "`REDIS` (listed when configured) is not required: while it is down, attempt limits fail open "
+            "and the status is `degraded` with 200, so an outage of the shared store does not take every "
+            "instance out of service."
+        ),
         responses={
             503: ResponseSpec(
                 data_container=Readiness, description="A binding is absent or down", generate_examples=False
@@ -40,6 +48,9 @@ class HealthController(Controller):
             DB_BINDING: await probe_db(database.get_engine()) if database is not None else None,
             STORAGE_BINDING: await probe_storage(store) if store is not None else None,
         }
+        redis = state.get(REDIS_STATE_KEY)
+        if redis is not None:
+            results[REDIS_BINDING] = await probe_redis(redis)
         reports: list[BindingReport] = []
         for name, problem in results.items():
             binding_state = monitor.states[name]
@@ -51,8 +62,10 @@ class HealthController(Controller):
             else:
                 monitor.mark_down(name, problem)
                 reports.append(BindingReport(name=name, status="down", detail=problem))
-        ready = all(report.status == "up" for report in reports)
+        ready = all(report.status == "up" for report in reports if report.name != REDIS_BINDING)
+        degraded = any(report.status != "up" for report in reports)
+        status = ("degraded" if degraded else "ready") if ready else "not_ready"
         return Response(
-            Readiness(status="ready" if ready else "not_ready", bindings=reports),
+            Readiness(status=status, bindings=reports),
             status_code=200 if ready else 503,
         )

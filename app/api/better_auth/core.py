@@ -36,6 +36,7 @@ from app.domain.schemas.ba_core import (
     SignUpOut,
     SuccessOut,
 )
+from app.metrics import count_sign_in
 from app.repositories import auth as auth_repo
 from app.repositories import sessions as session_repo
 
@@ -119,23 +120,24 @@ class CoreController(Controller):
     ) -> Response[bytes]:
         body = payload(request, data, SignInEmailBody)
         check_login_csrf(request)
-        await _limit(request, body.email)
-        if not is_valid_email(body.email):
-            raise ba_error(400, "INVALID_EMAIL")
-        check_password_length(body.password, check_min=False)
         remember = body.remember_me is not False
-        try:
-            auth = await auth_repo.sign_in(
-                db,
-                email=body.email,
-                password=body.password,
-                client=client_info(request),
-                remember_me=remember,
-                require_verified_email=verification_required(request),
-            )
-        except EmailNotVerifiedError as refused:
-            mail_verification_on_refused_sign_in(request, refused, body.callback_url)
-            raise
+        with count_sign_in():
+            await _limit(request, body.email)
+            if not is_valid_email(body.email):
+                raise ba_error(400, "INVALID_EMAIL")
+            check_password_length(body.password, check_min=False)
+            try:
+                auth = await auth_repo.sign_in(
+                    db,
+                    email=body.email,
+                    password=body.password,
+                    client=client_info(request),
+                    remember_me=remember,
+                    require_verified_email=verification_required(request),
+                )
+            except EmailNotVerifiedError as refused:
+                mail_verification_on_refused_sign_in(request, refused, body.callback_url)
+                raise
         set_session_cookie(request, auth.session.token, dont_remember=not remember)
         callback = body.callback_url if body.callback_url else None
         out = SignInOut(redirect=callback is not None, token=auth.session.token, user=user_out(auth.user))
