@@ -26,6 +26,7 @@ from app.api.controllers.organizations import (
 from app.api.dependencies import DATABASE_STATE_KEY, provide_db
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
+from app.api.input_guard import GuardedRequest, InputGuard
 from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
 from app.config import Settings, get_settings
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationController,
         ],
         plugins=plugins,
+        middleware=[InputGuard()],
+        request_class=GuardedRequest,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
         exception_handlers=exception_handlers,
         state=State(
