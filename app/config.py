@@ -105,6 +105,7 @@ class Settings:
     migrations_dir: Path = PROJECT_ROOT / "migrations"
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 10
+    db_reader_pool_size: int = 4
     db_echo: bool = False
     cors_origins: tuple[str, ...] = ()
     max_request_body_bytes: int = 1_048_576
@@ -131,6 +132,7 @@ class Settings:
             migrations_dir=Path(_env("MIGRATIONS_DIR") or PROJECT_ROOT / "migrations").resolve(),
             sqlite_busy_timeout_ms=_env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
             db_pool_size=_env_int("DB_POOL_SIZE", 10),
+            db_reader_pool_size=max(1, _env_int("DB_READER_POOL_SIZE", 4)),
             db_echo=(_env("DB_ECHO") or "").lower() in ("1", "true", "yes"),
             cors_origins=_env_list("CORS_ORIGINS"),
             max_request_body_bytes=_env_int("MAX_REQUEST_BODY_BYTES", 1_048_576),

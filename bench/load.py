@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ("Load", "Result", "WrkMissingError", "find_wrk", "run_wrk", "start_wrk")
+__all__ = ("WRK_PREFIX", "Load", "Result", "WrkMissingError", "find_wrk", "run_wrk", "start_wrk")
 
 # Method and body come from the environment (no quoting of data into Lua source).
 SCRIPT = """
@@ -34,6 +34,10 @@ function done(summary, latency, requests)
     e.status, e.connect + e.read + e.write + e.timeout))
 end
 """
+
+
+WRK_PREFIX: list[str] = []
+"""Prepended to every wrk command (the benchmark pins wrk to a core with ``taskset``)."""
 
 
 class WrkMissingError(RuntimeError):
@@ -104,7 +108,7 @@ def start_wrk(load: Load) -> Running:
     handle, name = tempfile.mkstemp(prefix="bench-", suffix=".lua")
     with os.fdopen(handle, "w") as script:
         script.write(SCRIPT)
-    command = [find_wrk(), "--threads", "1", "--connections", str(load.connections)]
+    command = [*WRK_PREFIX, find_wrk(), "--threads", "1", "--connections", str(load.connections)]
     command += ["--duration", f"{load.seconds}s", "--timeout", "30s", "--script", name]
     for key, value in load.headers.items():
         command += ["--header", f"{key}: {value}"]

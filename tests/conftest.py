@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api.application import create_app
-from app.api.dependencies import DATABASE_STATE_KEY
+from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
 from app.config import Settings
 from app.db import migrations
 from app.db.engine import create_engine
@@ -84,6 +84,7 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
         async with http_client(app) as http:
             yield http
     finally:
+        await app.state[READER_STATE_KEY].close()
         await app.state[DATABASE_STATE_KEY].get_engine().dispose()
 
 

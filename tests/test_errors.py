@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import get, post
 
 from app.api.application import create_app
+from app.api.dependencies import DB
 from app.config import Settings
+from app.db.models import User
 from tests.helpers import api_client
 
 
@@ -37,3 +39,20 @@ async def test_unknown_routes_and_methods_are_problem_details(settings: Settings
     assert missing.json()["code"] == "not_found"
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == "method_not_allowed"
+
+
+@post("/clash", operation_id="clash", status_code=201)
+async def clash(db: DB) -> None:
+    """Two rows with one email, written without the repositories' check: the constraint decides."""
+    db.add_all([User(name="A", email="same@example.com"), User(name="B", email="same@example.com")])
+    await db.flush()
+
+
+async def test_a_constraint_that_fires_is_a_conflict_not_a_500(settings: Settings) -> None:
+    app = create_app(settings)
+    app.register(clash)
+    async with api_client(settings, app) as client:
+        response = await client.post("/clash")
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert "same@example.com" not in response.text

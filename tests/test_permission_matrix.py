@@ -19,8 +19,9 @@ from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
+from app.api.auth import require_admin
 from app.config import Settings
-from tests.helpers import bearer
+from tests.helpers import bearer, make_settings
 from tests.world import ROLES, World, build_world
 
 Body = dict[str, Any] | Callable[[World, str], dict[str, Any]] | None
@@ -210,3 +211,18 @@ async def test_route_answers_each_caller_as_expected(row: Row, client: httpx.Asy
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json"), response.text
     assert outcomes == row.expected
+
+
+def test_every_admin_route_is_guarded_whatever_its_parameters_are_called() -> None:
+    """The admin check is a guard on the ``/api/admin`` router, not a dependency chosen by a
+    parameter's name: every handler there has it (the stop route is the impersonated session's)."""
+    app = create_app(make_settings(None, None))
+    unguarded = [
+        f"{handler.http_methods} {route.path}"
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/admin")
+        for handler in route.route_handlers
+        if route.path != "/api/admin/impersonation/stop" and require_admin not in handler.resolve_guards()
+    ]
+    assert not unguarded
+    assert len({route.path for route in app.routes if route.path.startswith("/api/admin")}) >= 10

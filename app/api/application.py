@@ -13,7 +13,7 @@ from litestar.plugins import PluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from app.api.auth import AUTH_DEPENDENCIES
-from app.api.controllers.admin import AdminController, AdminSubscriptionController, ImpersonationController
+from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
 from app.api.controllers.auth import AuthController
 from app.api.controllers.me import MeController
 from app.api.controllers.organizations import (
@@ -23,14 +23,21 @@ from app.api.controllers.organizations import (
     SsoProviderController,
     TeamController,
 )
-from app.api.dependencies import DATABASE_STATE_KEY, provide_db
+from app.api.dependencies import (
+    DATABASE_STATE_KEY,
+    READER_STATE_KEY,
+    RequestSessionMiddleware,
+    commit_request_session,
+    provide_db,
+)
 from app.api.errors import exception_handlers
 from app.api.health import HealthController
 from app.api.input_guard import GuardedRequest, InputGuard
 from app.api.ratelimit import RateLimiter
 from app.bindings import BindingMonitor, open_store
-from app.config import Settings, get_settings
+from app.config import DB_BINDING, Settings, get_settings
 from app.db.engine import sqlalchemy_config
+from app.db.reader import Reader, open_reader
 from app.log import logging_config
 
 __all__ = ("create_app",)
@@ -47,15 +54,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = sqlalchemy_config(settings) if settings.db.present else None
     plugins: list[PluginProtocol] = [SQLAlchemyPlugin(config=database)] if database else []
     store = open_store(settings.storage) if settings.storage.present else None
+    reader: Reader | None = None
+    if database is not None and settings.db.url is not None:
+        reader = open_reader(
+            settings.db.url,
+            database.get_engine().dialect,
+            size=settings.db_reader_pool_size,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            on_failure=lambda reason: monitor.mark_down(DB_BINDING, reason),
+        )
+
+    async def close_reader() -> None:
+        if reader is not None:
+            await reader.close()
 
     return Litestar(
         route_handlers=[
             HealthController,
             AuthController,
             MeController,
-            AdminController,
+            ADMIN_ROUTER,
             ImpersonationController,
-            AdminSubscriptionController,
             OrganizationController,
             OrganizationScopedController,
             TeamController,
@@ -66,11 +85,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[InputGuard()],
         request_class=GuardedRequest,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
+        middleware=[RequestSessionMiddleware],
+        after_request=commit_request_session,
+        on_shutdown=[close_reader],
         exception_handlers=exception_handlers,
         state=State(
             {
                 "bindings": monitor,
                 DATABASE_STATE_KEY: database,
+                READER_STATE_KEY: reader,
                 "storage": store,
                 "settings": settings,
                 "rate_limiter": RateLimiter(

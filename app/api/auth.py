@@ -1,6 +1,7 @@
 """Who is calling: the session behind ``Authorization: Bearer <token>`` or Better Auth's signed cookie.
 
-Permission checks ("guards") are dependencies too, so they share the request's database session.
+The caller is resolved once per request (:func:`resolve_caller`) and shared by the ``auth``
+dependency and the guards.
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.handlers import BaseRouteHandler
 
+from app.api.dependencies import reader, write_unit
 from app.config import Settings
 from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE, sign_session_token, unsign_session_cookie
 from app.domain.enums import UserRole
@@ -21,12 +24,12 @@ from app.repositories.auth import Authenticated, ClientInfo, authenticate
 
 __all__ = (
     "AUTH_DEPENDENCIES",
-    "Admin",
     "Auth",
     "clear_session_cookie",
     "client_info",
-    "provide_admin",
     "provide_auth",
+    "require_admin",
+    "resolve_caller",
     "session_token",
     "set_session_cookie",
 )
@@ -34,12 +37,12 @@ __all__ = (
 MAX_TOKEN_LENGTH = 256
 
 
-def _settings(request: Request[Any, Any, Any]) -> Settings:
+def _settings(request: ASGIConnection[Any, Any, Any, Any]) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def session_token(request: Request[Any, Any, Any]) -> str | None:
+def session_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The bearer token, else the token inside a correctly signed Better Auth session cookie."""
     header = request.headers.get("authorization")
     if header:
@@ -55,26 +58,46 @@ def session_token(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-async def provide_auth(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Authenticated:
-    token = session_token(request)
+_CALLER_STATE_KEY = "caller"
+
+
+async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any], *, refresh: bool = True) -> Authenticated:
+    """The caller of this request (401 without a live session), resolved once per request.
+
+    Every authenticated route, guard and face goes through here: one round trip to the database
+    on the reader, no cache across requests. ``refresh`` (of the first call in a request) lets the
+    session's expiry slide when it is due.
+    """
+    cached: Authenticated | None = connection.state.get(_CALLER_STATE_KEY)
+    if cached is not None:
+        return cached
+    token = session_token(connection)
     if token is None:
         raise AuthenticationError("Sign in first.", code="unauthenticated")
-    return await authenticate(db, token)
+    state = connection.app.state
+    caller = await authenticate(reader(state), lambda: write_unit(state), token, refresh=refresh)
+    connection.state[_CALLER_STATE_KEY] = caller
+    return caller
 
 
-async def provide_admin(auth: NamedDependency[Authenticated]) -> Authenticated:
-    """The caller, who must hold the global ``admin`` role."""
-    if not user_has_role(auth.user.role, UserRole.ADMIN):
+async def provide_auth(request: Request[Any, Any, Any]) -> Authenticated:
+    return await resolve_caller(request)
+
+
+async def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of every ``/api/admin`` route: the caller must hold the global ``admin`` role.
+
+    A guard, so that no handler can opt out of it by how it names a parameter.
+    """
+    caller = await resolve_caller(connection)
+    if not user_has_role(caller.user.role, UserRole.ADMIN):
         raise PermissionDeniedError("Admins only.", code="admin_required")
-    return auth
 
 
-AUTH_DEPENDENCIES = {"auth": Provide(provide_auth), "admin": Provide(provide_admin)}
+AUTH_DEPENDENCIES = {"auth": Provide(provide_auth)}
 
 Auth = NamedDependency[Authenticated]
 """Handler parameter type of the signed-in caller (``auth``): 401 without a live session."""
-Admin = NamedDependency[Authenticated]
-"""Handler parameter type of a signed-in global admin (``admin``): 401/403 otherwise."""
 
 
 def client_info(request: Request[Any, Any, Any]) -> ClientInfo:

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.api.params import wire_name
@@ -26,6 +26,7 @@ from app.domain.errors import (
     AuthenticationError,
     BindingUnavailableError,
     ConflictError,
+    DatabaseBusyError,
     DomainError,
     ExpiredError,
     InvalidInputError,
@@ -52,6 +53,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     MalformedInputError: 400,
     RateLimitedError: 429,
     BindingUnavailableError: 500,
+    DatabaseBusyError: 503,
 }
 
 HTTP_CODES: dict[int, str] = {
@@ -128,6 +130,8 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         errors = [FieldError(field=exc.field, message=exc.detail, source=exc.source)]
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, DatabaseBusyError):
+        headers = {"Retry-After": "1"}
     if isinstance(exc, BindingUnavailableError):
         binding = exc.binding
     return problem_response(
@@ -188,15 +192,14 @@ def is_lock_timeout(exc: BaseException) -> bool:
 
 
 def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, IntegrityError):
+        # The repositories check first and map the clashes they expect; a constraint that still
+        # fires lost a race to a concurrent writer (a row deleted or taken meanwhile): a conflict.
+        logger.warning("integrity conflict on %s %s", request.method, request.url.path)
+        return handle_domain_error(request, ConflictError("This conflicts with a concurrent change; retry."))
     if is_lock_timeout(exc):
         logger.warning("database busy on %s %s: the write lock timed out", request.method, request.url.path)
-        return problem_response(
-            request,
-            status=503,
-            code="database_busy",
-            detail="The database is busy; retry shortly.",
-            headers={"Retry-After": "1"},
-        )
+        return handle_domain_error(request, DatabaseBusyError("The database is busy; retry shortly."))
     if not is_connectivity_error(exc):
         return handle_unexpected(request, exc)
     monitor = _monitor(request)

@@ -18,6 +18,7 @@ from app.db.models import (
     User,
     UserSession,
 )
+from app.domain.records import MemberRecord, OrganizationRecord, SessionRecord, UserRecord
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationOut,
@@ -46,7 +47,7 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: User | UserRecord) -> UserOut:
     return UserOut(
         id=user.id,
         name=user.name,
@@ -63,7 +64,7 @@ def user_out(user: User) -> UserOut:
     )
 
 
-def session_out(session: UserSession, current_id: str | None = None) -> SessionOut:
+def session_out(session: UserSession | SessionRecord, current_id: str | None = None) -> SessionOut:
     return SessionOut(
         id=session.id,
         user_id=session.user_id,
@@ -113,7 +114,7 @@ def page_out(page: PageResult[M], convert: Callable[[M], S]) -> Page[S]:
     return Page(items=[convert(item) for item in page.items], next_cursor=page.next_cursor, total=page.total)
 
 
-def organization_out(organization: Organization, role: str | None = None) -> OrganizationOut:
+def organization_out(organization: Organization | OrganizationRecord, role: str | None = None) -> OrganizationOut:
     return OrganizationOut(
         id=organization.id,
         name=organization.name,
@@ -126,9 +127,10 @@ def organization_out(organization: Organization, role: str | None = None) -> Org
     )
 
 
-def member_out(member: Member) -> MemberOut:
+def member_out(member: Member | MemberRecord) -> MemberOut:
     """A member with its user (which the repository loaded)."""
     user = member.user
+    assert user is not None, "the repository loads a member's user with it"
     return MemberOut(
         id=member.id,
         organization_id=member.organization_id,

@@ -23,7 +23,14 @@ from sqlalchemy.pool import PoolResetState
 from app.config import Settings
 from app.db.models import Base
 
-__all__ = ("create_engine", "ensure_sqlite_directory", "install_sqlite_pragmas", "sqlalchemy_config", "writer")
+__all__ = (
+    "create_engine",
+    "ensure_sqlite_directory",
+    "install_sqlite_pragmas",
+    "sqlalchemy_config",
+    "sqlite_pragmas",
+    "writer",
+)
 
 WRITE_OPTION = "sqlite_begin_immediate"
 
@@ -50,6 +57,17 @@ def ensure_sqlite_directory(url: str | URL) -> None:
         Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+def sqlite_pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
+    """What every SQLite connection of the service runs first: foreign keys enforced (as on D1),
+    WAL (readers never wait for the writer), and a busy timeout instead of failing at once."""
+    return (
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=NORMAL",
+        f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
+    )
+
+
 def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib: int | None = None) -> None:
     """Per-connection pragmas, and explicit transactions (``BEGIN`` / ``BEGIN IMMEDIATE``) on SQLite.
 
@@ -63,10 +81,8 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            for pragma in sqlite_pragmas(busy_timeout_ms):
+                cursor.execute(pragma)
             if cache_kib:
                 cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         finally:
@@ -90,7 +106,12 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib:
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # Reset on return is done by install_sqlite_pragmas' "reset" listener, only when needed.
-        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}, "pool_reset_on_return": None}
+        return {
+            "connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            "pool_reset_on_return": None,
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_pool_size,
+        }
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}
 
 

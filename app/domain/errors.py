@@ -12,6 +12,7 @@ __all__ = (
     "AuthenticationError",
     "BindingUnavailableError",
     "ConflictError",
+    "DatabaseBusyError",
     "DomainError",
     "ExpiredError",
     "InvalidInputError",
@@ -109,6 +110,12 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = retry_after
+
+
+class DatabaseBusyError(DomainError):
+    """The database works but could not serve this in time (SQLite's lock timed out): retry."""
+
+    default_code = "database_busy"
 
 
 class BindingUnavailableError(DomainError):

@@ -13,21 +13,26 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import User, UserSession
+from app.db.models import User
+from app.db.reader import Reader
 from app.db.types import utcnow
 from app.domain.enums import UserRole
 from app.domain.errors import AuthenticationError, InvalidInputError, InvalidStateError, PermissionDeniedError
 from app.domain.passwords import dummy_hash, hash_password, verify_password
+from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import (
     IMPERSONATION_LIFETIME,
     SESSION_LIFETIME,
     SHORT_SESSION_LIFETIME,
     is_ban_active,
+    session_needs_refresh,
     user_has_role,
 )
 from app.repositories import sessions as session_repo
@@ -37,6 +42,7 @@ from app.repositories.users import create_user, find_user_by_email, get_user
 __all__ = (
     "Authenticated",
     "ClientInfo",
+    "WriteUnit",
     "authenticate",
     "change_password",
     "impersonate",
@@ -56,8 +62,14 @@ class ClientInfo:
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    user: User
-    session: UserSession
+    """The caller: their live session and their user, as read at the start of the request.
+
+    ``refreshed`` says the session's expiry slid forward in this request (a cookie should be re-set).
+    """
+
+    user: UserRecord
+    session: SessionRecord
+    refreshed: bool = False
 
 
 SCRYPT_THREADS = os.cpu_count() or 1
@@ -96,7 +108,7 @@ async def _open_session(db: AsyncSession, user: User, client: ClientInfo, rememb
         ip_address=client.ip_address,
         user_agent=client.user_agent,
     )
-    return Authenticated(user=user, session=session)
+    return Authenticated(user=session_repo.user_record(user), session=session_repo.session_record(session))
 
 
 async def sign_up(
@@ -139,7 +151,7 @@ async def sign_in(
     valid = await verify_off_loop(stored or dummy_hash(), password)
     if user_id is None or stored is None or not valid:
         raise AuthenticationError("Invalid email or password.", code="invalid_credentials")
-    user = await get_user(db, user_id)
+    user = await get_user(db, user_id, lock=True)  # a concurrent ban either is seen here or revokes this session
     now = utcnow()
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
@@ -149,12 +161,19 @@ async def sign_in(
     return await _open_session(db, user, client, remember_me)
 
 
-async def authenticate(db: AsyncSession, token: str) -> Authenticated:
-    """The live session behind a token: expired ones are refused, banned users too; the expiry slides.
+WriteUnit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Opens a short writing transaction (committed when the block ends without error)."""
 
-    An expired row is left in place (this request rolls back); sign-in purges the user's expired rows.
+
+async def authenticate(reader: Reader, write: WriteUnit, token: str, *, refresh: bool = True) -> Authenticated:
+    """The live session behind a token, read in one round trip: expired sessions and banned users
+    are refused. Once a day the expiry slides forward, in a transaction of its own (unless
+    ``refresh`` is off: Better Auth's ``disableRefresh`` and its ``dont_remember`` sessions).
+
+    Nothing is cached: a sign-out, revocation, ban, expiry or deletion made by anyone (another
+    worker, a Better Auth server on the same database) takes effect on the next request.
     """
-    found = await session_repo.find_session_by_token(db, token)
+    found = await session_repo.find_session_by_token(reader, token)
     if found is None:
         raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
     session, user = found
@@ -163,8 +182,13 @@ async def authenticate(db: AsyncSession, token: str) -> Authenticated:
         raise AuthenticationError("The session has expired.", code="session_expired")
     if is_ban_active(user.banned, user.ban_expires, now):
         raise PermissionDeniedError("This account is banned.", code="user_banned")
-    await session_repo.refresh_session(db, session, now)
-    return Authenticated(user=user, session=session)
+    if not refresh or not session_needs_refresh(session.expires_at, session.updated_at, now):
+        return Authenticated(user=user, session=session)
+    async with write() as db:
+        slid = await session_repo.slide_session(db, session, now)
+    if slid is None:
+        raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
+    return Authenticated(user=user, session=slid, refreshed=True)
 
 
 async def change_password(
@@ -185,7 +209,7 @@ async def change_password(
 
 async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, client: ClientInfo) -> Authenticated:
     """A 1-hour session as another (non-admin) user, marked ``impersonatedBy`` the admin."""
-    target = await get_user(db, user_id)
+    target = await get_user(db, user_id, lock=True)
     if user_has_role(target.role, UserRole.ADMIN):
         raise PermissionDeniedError("Admins cannot be impersonated.", code="cannot_impersonate_admin")
     if target.id == admin.user.id:
@@ -198,7 +222,7 @@ async def impersonate(db: AsyncSession, admin: Authenticated, user_id: str, clie
         user_agent=client.user_agent,
         impersonated_by=admin.user.id,
     )
-    return Authenticated(user=target, session=session)
+    return Authenticated(user=session_repo.user_record(target), session=session_repo.session_record(session))
 
 
 async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: ClientInfo) -> Authenticated:
@@ -206,11 +230,11 @@ async def stop_impersonating(db: AsyncSession, auth: Authenticated, client: Clie
     admin_id = auth.session.impersonated_by
     if admin_id is None:
         raise InvalidStateError("This session is not an impersonation.", code="not_impersonating")
-    await db.delete(auth.session)
+    await session_repo.delete_session(db, auth.user.id, auth.session.id)
     admin = await get_user(db, admin_id)
     if not user_has_role(admin.role, UserRole.ADMIN) or is_ban_active(admin.banned, admin.ban_expires, utcnow()):
         raise PermissionDeniedError("The impersonating admin can no longer sign in.", code="forbidden")
     session = await session_repo.create_session(
         db, user_id=admin.id, lifetime=SESSION_LIFETIME, ip_address=client.ip_address, user_agent=client.user_agent
     )
-    return Authenticated(user=admin, session=session)
+    return Authenticated(user=session_repo.user_record(admin), session=session_repo.session_record(session))

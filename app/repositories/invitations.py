@@ -22,10 +22,11 @@ from app.domain.errors import (
     PermissionDeniedError,
 )
 from app.domain.permissions import is_at_least
+from app.domain.records import SessionRecord, UserRecord
 from app.domain.rules import INVITATION_LIFETIME, normalize_email
 from app.domain.schemas.orgs import InvitationCreate
 from app.domain.teams import join_team_ids, split_team_ids
-from app.repositories.organizations import Membership, require_role
+from app.repositories.organizations import Membership, lock_membership, lock_organizations, require_role
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.teams import add_team_member
 
@@ -40,12 +41,13 @@ __all__ = (
 
 
 async def create_invitation(
-    db: AsyncSession, membership: Membership, inviter: User, data: InvitationCreate
+    db: AsyncSession, membership: Membership, inviter_id: str, data: InvitationCreate
 ) -> tuple[Invitation, bool]:
     """Invite an email with a role (and teams). Re-inviting a pending email extends that invitation.
 
     Returns the invitation and whether it is new.
     """
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     if data.role is MemberRole.OWNER and not is_at_least(membership.member.role, MemberRole.OWNER):
         raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
@@ -87,7 +89,7 @@ async def create_invitation(
         existing.expires_at = now + INVITATION_LIFETIME
         existing.role = data.role.value
         existing.team_id = join_team_ids(team_ids)
-        existing.inviter_id = inviter.id
+        existing.inviter_id = inviter_id
         await db.flush()
         return existing, False
     invitation = Invitation(
@@ -98,7 +100,7 @@ async def create_invitation(
         status=InvitationStatus.PENDING.value,
         expires_at=now + INVITATION_LIFETIME,
         created_at=now,
-        inviter_id=inviter.id,
+        inviter_id=inviter_id,
     )
     db.add(invitation)
     await db.flush()
@@ -121,7 +123,7 @@ async def list_organization_invitations(
 
 
 async def list_my_invitations(
-    db: AsyncSession, user: User, *, limit: int | None, cursor: str | None
+    db: AsyncSession, user: UserRecord, *, limit: int | None, cursor: str | None
 ) -> PageResult[tuple[Invitation, str]]:
     """Pending, unexpired invitations to my email, each with its organization's name."""
     statement: Select[Invitation] = select(Invitation).where(
@@ -142,7 +144,7 @@ async def list_my_invitations(
     )
 
 
-async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: User) -> Invitation:
+async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: UserRecord) -> Invitation:
     invitation = await db.get(Invitation, invitation_id)
     if invitation is None or normalize_email(invitation.email) != normalize_email(user.email):
         # An invitation addressed to someone else is not theirs to see.
@@ -176,10 +178,11 @@ async def _transition(db: AsyncSession, invitation: Invitation, to: InvitationSt
 
 
 async def accept_invitation(
-    db: AsyncSession, invitation_id: str, user: User, session: UserSession
+    db: AsyncSession, invitation_id: str, user: UserRecord, session: SessionRecord
 ) -> tuple[Invitation, Member]:
     """Join the organization with the invited role and teams; it becomes the active organization."""
     invitation = await _load_for_invitee(db, invitation_id, user)
+    await lock_organizations(db, [invitation.organization_id])
     now = utcnow()
     await _transition(db, invitation, InvitationStatus.ACCEPTED, now)
     duplicate = await db.execute(
@@ -205,14 +208,19 @@ async def accept_invitation(
     team_ids = [team_id for team_id in split_team_ids(invitation.team_id) if team_id in existing_teams]
     for team_id in team_ids:
         await add_team_member(db, invitation.organization_id, team_id, user.id)
-    session.active_organization_id = invitation.organization_id
-    session.active_team_id = team_ids[0] if len(team_ids) == 1 else None
-    await db.flush()
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.id == session.id)
+        .values(
+            active_organization_id=invitation.organization_id,
+            active_team_id=team_ids[0] if len(team_ids) == 1 else None,
+        )
+    )
     await db.refresh(member)
     return invitation, member
 
 
-async def reject_invitation(db: AsyncSession, invitation_id: str, user: User) -> Invitation:
+async def reject_invitation(db: AsyncSession, invitation_id: str, user: UserRecord) -> Invitation:
     invitation = await _load_for_invitee(db, invitation_id, user)
     await _transition(db, invitation, InvitationStatus.REJECTED, utcnow())
     return invitation

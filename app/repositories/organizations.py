@@ -5,33 +5,41 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import Member, Organization, Team, TeamMember, User, UserSession
-from app.domain.enums import MemberRole, SortDirection
+from app.db.reader import Reader
+from app.domain.enums import MemberRole
 from app.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
 from app.domain.permissions import effective_role, is_at_least
+from app.domain.records import MemberRecord, OrganizationRecord
 from app.domain.schemas.orgs import OrganizationCreate, OrganizationUpdate
 from app.repositories.flush import flush_or_conflict
-from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.pagination import Keyset, KeysetRead, PageResult, read_page
+from app.repositories.shapes import MEMBER, ORGANIZATION, USER
 
 __all__ = (
     "Membership",
+    "MembershipRecord",
     "change_member_role",
     "create_organization",
     "delete_organization",
     "get_membership",
     "leave_organization",
-    "list_members",
-    "list_my_organizations",
+    "lock_membership",
+    "lock_organizations",
+    "owner_count",
+    "read_members",
+    "read_membership",
+    "read_my_organizations",
     "remove_member",
     "require_role",
     "update_organization",
@@ -75,6 +83,69 @@ def slugify(name: str) -> str:
     return slug[:48].strip("-") or "org"
 
 
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    """The caller's membership as read-only routes see it (read by the driver-level reader)."""
+
+    organization: OrganizationRecord
+    member: MemberRecord
+
+    @property
+    def role(self) -> MemberRole:
+        return effective_role(self.member.role)
+
+
+MEMBERSHIP_READ: Select[Any] = (
+    select(*ORGANIZATION.columns, *MEMBER.columns)
+    .join_from(Organization.__table__, Member.__table__, Member.organization_id == Organization.id)
+    .where(Organization.id == bindparam("organization_id"), Member.user_id == bindparam("user_id"))
+    .limit(1)
+)
+MY_ORGANIZATIONS = KeysetRead.of(
+    select(*MEMBER.columns, *ORGANIZATION.columns)
+    .join_from(Member.__table__, Organization.__table__, Member.organization_id == Organization.id)
+    .where(Member.user_id == bindparam("user_id")),
+    Keyset(Member.created_at, Member.id),
+)
+MEMBERS = KeysetRead.of(
+    select(*MEMBER.columns, *USER.columns)
+    .join_from(Member.__table__, User.__table__, Member.user_id == User.id)
+    .where(Member.organization_id == bindparam("organization_id")),
+    Keyset(Member.created_at, Member.id),
+)
+
+
+def _not_a_member() -> NotFoundError:
+    """A non-member gets "not found", as if the organization did not exist."""
+    return NotFoundError("No such organization.", code="organization_not_found")
+
+
+async def read_membership(reader: Reader, organization_id: str, user_id: str) -> MembershipRecord:
+    """The caller's membership, in one round trip (read-only routes)."""
+    row = await reader.fetch_one(MEMBERSHIP_READ, organization_id=organization_id, user_id=user_id)
+    if row is None:
+        raise _not_a_member()
+    return MembershipRecord(organization=ORGANIZATION.build(row), member=MEMBER.build(row, ORGANIZATION.width))
+
+
+async def read_my_organizations(
+    reader: Reader, user_id: str, *, limit: int | None, cursor: str | None
+) -> PageResult[tuple[MemberRecord, OrganizationRecord]]:
+    """My memberships with their organizations, oldest first (one statement per page, plus the count)."""
+    page = await read_page(reader, MY_ORGANIZATIONS, limit=limit, cursor=cursor, user_id=user_id)
+    items = [(MEMBER.build(row), ORGANIZATION.build(row, MEMBER.width)) for row in page.items]
+    return PageResult(items=items, next_cursor=page.next_cursor, total=page.total)
+
+
+async def read_members(
+    reader: Reader, membership: MembershipRecord, *, limit: int | None, cursor: str | None
+) -> PageResult[MemberRecord]:
+    """The organization's members in the order they joined, each with its user."""
+    page = await read_page(reader, MEMBERS, limit=limit, cursor=cursor, organization_id=membership.organization.id)
+    items = [MEMBER.build(row, user=USER.build(row, MEMBER.width)) for row in page.items]
+    return PageResult(items=items, next_cursor=page.next_cursor, total=page.total)
+
+
 async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -> Membership:
     """The caller's membership; a non-member gets "not found", as if the organization did not exist."""
     row = (
@@ -86,8 +157,37 @@ async def get_membership(db: AsyncSession, organization_id: str, user_id: str) -
         )
     ).first()
     if row is None:
-        raise NotFoundError("No such organization.", code="organization_not_found")
+        raise _not_a_member()
     return Membership(organization=row[0], member=row[1])
+
+
+async def lock_organizations(db: AsyncSession, organization_ids: Iterable[str]) -> None:
+    """Serialize changes to these organizations' memberships (owners, members, invitations, teams).
+
+    Every check-then-write rule of an organization (the last owner, one membership per user, one
+    pending invitation per email) runs under this lock. On PostgreSQL it is a row lock on each
+    organization, taken in id order so that two writers never wait on each other in a cycle; on
+    SQLite, writers are serialized already (they begin with ``BEGIN IMMEDIATE``).
+    """
+    ids = sorted(set(organization_ids))
+    if ids:
+        await db.execute(
+            select(Organization.id).where(Organization.id.in_(ids)).order_by(Organization.id).with_for_update()
+        )
+
+
+async def lock_membership(db: AsyncSession, membership: Membership) -> Membership:
+    """Lock the organization, then re-read the caller's membership: a role checked under the lock
+    is the role the caller has now (a concurrent request may have demoted or removed them)."""
+    await lock_organizations(db, [membership.organization.id])
+    member = (
+        await db.execute(
+            select(Member).where(Member.id == membership.member.id).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        raise _not_a_member()
+    return Membership(organization=membership.organization, member=member)
 
 
 def require_role(membership: Membership, role: MemberRole) -> None:
@@ -103,7 +203,7 @@ async def _slug_taken(db: AsyncSession, slug: str, except_id: str | None = None)
 
 
 async def create_organization(
-    db: AsyncSession, user_id: str, data: OrganizationCreate, *, session: UserSession | None = None
+    db: AsyncSession, user_id: str, data: OrganizationCreate, *, session_id: str | None = None
 ) -> Membership:
     """A new organization whose creator is its ``owner``; it becomes the creator's active one."""
     if data.slug is not None:
@@ -121,26 +221,14 @@ async def create_organization(
     await flush_or_conflict(db, SLUG_TAKEN, "slug_taken")
     member = Member(organization_id=organization.id, user_id=user_id, role=MemberRole.OWNER.value)
     db.add(member)
-    if session is not None:
-        session.active_organization_id = organization.id
-        session.active_team_id = None
     await db.flush()
+    if session_id is not None:
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id)
+            .values(active_organization_id=organization.id, active_team_id=None)
+        )
     return Membership(organization=organization, member=member)
-
-
-async def list_my_organizations(
-    db: AsyncSession, user_id: str, *, limit: int | None, cursor: str | None
-) -> PageResult[Member]:
-    """My memberships (each with its organization loaded), oldest first."""
-    statement = select(Member).where(Member.user_id == user_id)
-    page = await paginate(db, statement, Keyset(Member.created_at, Member.id), limit=limit, cursor=cursor)
-    ids = [member.organization_id for member in page.items]
-    organizations = {
-        o.id: o for o in (await db.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()
-    }
-    for member in page.items:
-        set_committed_value(member, "organization", organizations[member.organization_id])
-    return page
 
 
 async def update_organization(db: AsyncSession, membership: Membership, data: OrganizationUpdate) -> Organization:
@@ -172,20 +260,6 @@ async def delete_organization(db: AsyncSession, membership: Membership) -> None:
     await db.execute(delete(Organization).where(Organization.id == organization_id))
 
 
-async def list_members(
-    db: AsyncSession, membership: Membership, *, limit: int | None, cursor: str | None
-) -> PageResult[Member]:
-    """The organization's members in the order they joined, each with its user (joined in the page query)."""
-    statement = (
-        select(Member)
-        .where(Member.organization_id == membership.organization.id)
-        .options(joinedload(Member.user, innerjoin=True))
-    )
-    return await paginate(
-        db, statement, Keyset(Member.created_at, Member.id, SortDirection.ASC), limit=limit, cursor=cursor
-    )
-
-
 async def _attach_users(db: AsyncSession, members: list[Member]) -> None:
     """Load the users of these members in one query."""
     ids = {member.user_id for member in members}
@@ -201,24 +275,25 @@ async def with_user(db: AsyncSession, member: Member) -> Member:
 
 
 async def _get_member(db: AsyncSession, organization_id: str, member_id: str) -> Member:
-    member = await db.get(Member, member_id)
+    member = await db.get(Member, member_id, populate_existing=True)
     if member is None or member.organization_id != organization_id:
         raise NotFoundError("No such member.", code="member_not_found")
     return member
 
 
-async def _owner_count(db: AsyncSession, organization_id: str) -> int:
+async def owner_count(db: AsyncSession, organization_id: str) -> int:
     members = (await db.execute(select(Member.role).where(Member.organization_id == organization_id))).scalars()
     return sum(1 for role in members if effective_role(role) is MemberRole.OWNER)
 
 
 async def _ensure_not_last_owner(db: AsyncSession, member: Member, action: str) -> None:
-    if effective_role(member.role) is MemberRole.OWNER and await _owner_count(db, member.organization_id) <= 1:
+    if effective_role(member.role) is MemberRole.OWNER and await owner_count(db, member.organization_id) <= 1:
         raise ConflictError(f"The last owner cannot {action}; make another member owner first.", code="last_owner")
 
 
 async def change_member_role(db: AsyncSession, membership: Membership, member_id: str, role: MemberRole) -> Member:
     """Owners and admins change roles; only an owner grants ``owner`` or changes an owner."""
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
     touches_owner = role is MemberRole.OWNER or effective_role(member.role) is MemberRole.OWNER
@@ -261,6 +336,7 @@ async def _remove(db: AsyncSession, member: Member) -> None:
 
 async def remove_member(db: AsyncSession, membership: Membership, member_id: str) -> None:
     """Owners and admins remove members; admins cannot remove owners; the last owner stays."""
+    membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
     if effective_role(member.role) is MemberRole.OWNER and membership.role is not MemberRole.OWNER:
@@ -270,5 +346,6 @@ async def remove_member(db: AsyncSession, membership: Membership, member_id: str
 
 
 async def leave_organization(db: AsyncSession, membership: Membership) -> None:
+    membership = await lock_membership(db, membership)
     await _ensure_not_last_owner(db, membership.member, "leave")
     await _remove(db, membership.member)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+import msgspec
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Member, Team, TeamMember, User, UserSession
+from app.db.reader import Reader
 from app.db.types import utcnow
 from app.domain.enums import SortDirection
-from app.domain.errors import NotFoundError
+from app.domain.errors import AuthenticationError, NotFoundError
 from app.domain.ids import generate_id
-from app.domain.rules import SESSION_LIFETIME, SESSION_TOKEN_LENGTH, session_needs_refresh
+from app.domain.records import SessionRecord, UserRecord
+from app.domain.rules import SESSION_LIFETIME, SESSION_TOKEN_LENGTH
 from app.repositories.pagination import Keyset, PageResult, paginate
+from app.repositories.shapes import SESSION, USER, record_of
 
 __all__ = (
+    "SESSION_AND_USER_BY_TOKEN",
     "create_session",
     "delete_expired_sessions",
     "delete_other_sessions",
@@ -23,9 +29,11 @@ __all__ = (
     "delete_user_sessions",
     "find_session_by_token",
     "list_user_sessions",
-    "refresh_session",
+    "session_record",
     "set_active_organization",
     "set_active_team",
+    "slide_session",
+    "user_record",
 )
 
 
@@ -58,19 +66,46 @@ async def create_session(
     return session
 
 
-async def find_session_by_token(db: AsyncSession, token: str) -> tuple[UserSession, User] | None:
-    """The session with this token and its user, in one query (expired or not)."""
-    statement = select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token == token)
-    row = (await db.execute(statement)).first()
-    return None if row is None else (row[0], row[1])
+SESSION_AND_USER_BY_TOKEN: Select[Any] = (
+    select(*SESSION.columns, *USER.columns)
+    .join_from(UserSession.__table__, User.__table__, UserSession.user_id == User.id)
+    .where(UserSession.token == bindparam("token"))
+)
+"""The caller's session and user, by session token: the one statement every authenticated request runs."""
 
 
-async def refresh_session(db: AsyncSession, session: UserSession, now: datetime) -> None:
-    """Slide a long-lived session's expiry forward, at most once per update age (Better Auth's rule)."""
-    if session_needs_refresh(session.expires_at, session.updated_at, now):
-        session.expires_at = now + SESSION_LIFETIME
-        session.updated_at = now
-        await db.flush()
+def session_record(session: UserSession) -> SessionRecord:
+    return record_of(session, SessionRecord)
+
+
+def user_record(user: User) -> UserRecord:
+    return record_of(user, UserRecord)
+
+
+async def find_session_by_token(reader: Reader, token: str) -> tuple[SessionRecord, UserRecord] | None:
+    """The session with this token and its user, in one round trip (expired or not)."""
+    row = await reader.fetch_one(SESSION_AND_USER_BY_TOKEN, token=token)
+    if row is None:
+        return None
+    return SESSION.build(row), USER.build(row, SESSION.width)
+
+
+async def slide_session(db: AsyncSession, session: SessionRecord, now: datetime) -> SessionRecord | None:
+    """Slide a long-lived session's expiry forward (Better Auth's rule: at most once per update age).
+
+    A conditional update, so a session revoked meanwhile (sign-out, ban, deletion, by this service
+    or by another server on the same database) stays revoked: then ``None``.
+    """
+    expires_at = now + SESSION_LIFETIME
+    result = await db.execute(
+        update(UserSession)
+        .where(UserSession.id == session.id, UserSession.expires_at > now)
+        .values(expires_at=expires_at, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return msgspec.structs.replace(session, expires_at=expires_at, updated_at=now)
 
 
 async def delete_session(db: AsyncSession, user_id: str, session_id: str) -> None:
@@ -104,27 +139,41 @@ async def list_user_sessions(
     return await paginate(db, statement, keyset, limit=limit, cursor=cursor)
 
 
-async def set_active_organization(db: AsyncSession, session: UserSession, organization_id: str | None) -> UserSession:
-    """Make an organization the session's active one (the user must be a member); None clears it."""
+async def _set_active(
+    db: AsyncSession, session: SessionRecord, organization_id: str | None, team_id: str | None
+) -> SessionRecord:
+    result = await db.execute(
+        update(UserSession)
+        .where(UserSession.id == session.id)
+        .values(active_organization_id=organization_id, active_team_id=team_id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise AuthenticationError("Not signed in, or the session has ended.", code="invalid_session")
+    return msgspec.structs.replace(session, active_organization_id=organization_id, active_team_id=team_id)
+
+
+async def set_active_organization(
+    db: AsyncSession, session: SessionRecord, organization_id: str | None
+) -> SessionRecord:
+    """Make an organization the session's active one (the user must be a member); None clears it.
+
+    Changing the organization clears the active team.
+    """
     if organization_id is not None:
         membership = await db.execute(
             select(Member.id).where(Member.organization_id == organization_id, Member.user_id == session.user_id)
         )
         if membership.first() is None:
             raise NotFoundError("No such organization.", code="organization_not_found")
-    if session.active_organization_id != organization_id:
-        session.active_team_id = None
-    session.active_organization_id = organization_id
-    await db.flush()
-    return session
+    same = session.active_organization_id == organization_id
+    return await _set_active(db, session, organization_id, session.active_team_id if same else None)
 
 
-async def set_active_team(db: AsyncSession, session: UserSession, team_id: str | None) -> UserSession:
+async def set_active_team(db: AsyncSession, session: SessionRecord, team_id: str | None) -> SessionRecord:
     """Make a team the session's active one (the user must be in it; its organization becomes active)."""
     if team_id is None:
-        session.active_team_id = None
-        await db.flush()
-        return session
+        return await _set_active(db, session, session.active_organization_id, None)
     row = (
         await db.execute(
             select(Team.organization_id)
@@ -134,7 +183,4 @@ async def set_active_team(db: AsyncSession, session: UserSession, team_id: str |
     ).first()
     if row is None:
         raise NotFoundError("No such team.", code="team_not_found")
-    session.active_organization_id = row[0]
-    session.active_team_id = team_id
-    await db.flush()
-    return session
+    return await _set_active(db, session, row[0], team_id)

@@ -12,7 +12,7 @@ from app.db.models import Member, Team, TeamMember, UserSession
 from app.domain.enums import MemberRole
 from app.domain.errors import ConflictError, NotFoundError
 from app.domain.teams import membership_key
-from app.repositories.organizations import Membership, require_role
+from app.repositories.organizations import Membership, lock_organizations, require_role
 from app.repositories.pagination import Keyset, PageResult, paginate
 
 __all__ = (
@@ -87,6 +87,7 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str) ->
 
 async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, user_id: str) -> TeamMember:
     """Add an organization member to one of its teams (409 if already in it)."""
+    await lock_organizations(db, [organization_id])
     member = (
         await db.execute(
             select(Member).where(Member.organization_id == organization_id, Member.user_id == user_id).limit(1)

@@ -8,13 +8,15 @@ from msgspec import UNSET
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Account, Team, TeamMember, User
+from app.db.models import Account, Member, Team, TeamMember, User
 from app.db.types import utcnow
-from app.domain.enums import SortDirection, UserRole
+from app.domain.enums import MemberRole, SortDirection, UserRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from app.domain.permissions import effective_role
 from app.domain.rules import is_valid_locale, normalize_email
 from app.domain.schemas.users import AdminUserUpdate, ProfileUpdate
 from app.repositories.flush import flush_or_conflict
+from app.repositories.organizations import lock_organizations, owner_count
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.sessions import delete_user_sessions
 
@@ -36,8 +38,10 @@ EMAIL_TAKEN = "A user with this email already exists."
 USER_SORTS = {"createdAt": User.created_at, "name": User.name, "email": User.email}
 
 
-async def get_user(db: AsyncSession, user_id: str) -> User:
-    user = await db.get(User, user_id)
+async def get_user(db: AsyncSession, user_id: str, *, lock: bool = False) -> User:
+    """The user; ``lock`` holds their row until the transaction ends (PostgreSQL), so that a ban
+    committed meanwhile is seen and a concurrent ban waits for what this transaction writes."""
+    user = await db.get(User, user_id, with_for_update=lock, populate_existing=lock)
     if user is None:
         raise NotFoundError("No such user.", code="user_not_found")
     return user
@@ -90,7 +94,8 @@ async def create_user(
     return user
 
 
-async def update_profile(db: AsyncSession, user: User, changes: ProfileUpdate) -> User:
+async def update_profile(db: AsyncSession, user_id: str, changes: ProfileUpdate) -> User:
+    user = await get_user(db, user_id)
     if changes.name is not UNSET:
         user.name = changes.name.strip()
     if changes.image is not UNSET:
@@ -121,8 +126,19 @@ async def update_user(db: AsyncSession, user_id: str, changes: AdminUserUpdate) 
 async def delete_user(db: AsyncSession, user_id: str) -> None:
     """Delete a user; the database cascades to sessions, accounts, memberships, passkeys...
 
-    Team rows are removed first so that each team's ``memberCount`` drops with them.
+    The last owner of an organization cannot be deleted (409 ``last_owner``): the organizations
+    the user belongs to are locked first, so concurrent deletions and demotions of its owners
+    cannot leave one without an owner. Team rows are removed first so that each team's
+    ``memberCount`` drops with them.
     """
+    memberships = (await db.execute(select(Member.organization_id, Member.role).where(Member.user_id == user_id))).all()
+    await lock_organizations(db, [organization_id for organization_id, _ in memberships])
+    owned = (await db.execute(select(Member.organization_id, Member.role).where(Member.user_id == user_id))).all()
+    for organization_id, role in owned:
+        if effective_role(role) is MemberRole.OWNER and await owner_count(db, organization_id) <= 1:
+            raise ConflictError(
+                "This user is the last owner of an organization; make another member owner first.", code="last_owner"
+            )
     teams = (
         (await db.execute(delete(TeamMember).where(TeamMember.user_id == user_id).returning(TeamMember.team_id)))
         .scalars()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Router, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from app.api.auth import Admin, Auth, client_info
+from app.api.auth import Auth, client_info, require_admin
 from app.api.dependencies import DB
 from app.api.mappers import auth_result_out, page_out, session_out, subscription_out, user_out
 from app.api.openapi import problems
@@ -31,13 +31,11 @@ from app.repositories import sessions as session_repo
 from app.repositories import subscriptions as subscription_repo
 from app.repositories import users as user_repo
 
-__all__ = ("AdminController", "AdminSubscriptionController", "ImpersonationController")
+__all__ = ("ADMIN_ROUTER", "ImpersonationController")
 
 
 class AdminController(Controller):
-    """Every route needs the ``admin`` dependency: non-admins get 403, anonymous callers 401."""
-
-    path = "/api/admin/users"
+    path = "/users"
     tags = ["admin"]
 
     @get(
@@ -49,7 +47,7 @@ class AdminController(Controller):
     async def list_users(
         self,
         db: DB,
-        admin: Admin,
+        auth: Auth,
         search: Annotated[str | None, QueryParameter(max_length=200, description="Part of a name or email")] = None,
         role: FromQuery[UserRole | None] = None,
         banned: FromQuery[bool | None] = None,
@@ -77,7 +75,7 @@ class AdminController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 409, 422),
     )
-    async def create_user(self, db: DB, admin: Admin, data: JSONBody[AdminUserCreate]) -> UserOut:
+    async def create_user(self, db: DB, auth: Auth, data: JSONBody[AdminUserCreate]) -> UserOut:
         user = await user_repo.create_user(
             db,
             name=data.name,
@@ -89,7 +87,7 @@ class AdminController(Controller):
         return user_out(user)
 
     @get("/{user_id:str}", operation_id="adminGetUser", summary="One user", responses=problems(401, 403, 404))
-    async def get_user(self, db: DB, admin: Admin, user_id: Id) -> UserOut:
+    async def get_user(self, db: DB, auth: Auth, user_id: Id) -> UserOut:
         return user_out(await user_repo.get_user(db, user_id))
 
     @patch(
@@ -101,7 +99,7 @@ class AdminController(Controller):
     async def update_user(
         self,
         db: DB,
-        admin: Admin,
+        auth: Auth,
         user_id: Id,
         data: JSONBody[AdminUserUpdate],
     ) -> UserOut:
@@ -114,8 +112,8 @@ class AdminController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 403, 404, 409),
     )
-    async def delete_user(self, db: DB, admin: Admin, user_id: Id) -> None:
-        if user_id == admin.user.id:
+    async def delete_user(self, db: DB, auth: Auth, user_id: Id) -> None:
+        if user_id == auth.user.id:
             raise InvalidStateError("You cannot delete yourself.", code="cannot_delete_self")
         await user_repo.delete_user(db, user_id)
 
@@ -129,11 +127,11 @@ class AdminController(Controller):
     async def ban_user(
         self,
         db: DB,
-        admin: Admin,
+        auth: Auth,
         user_id: Id,
         data: JSONBody[BanIn],
     ) -> UserOut:
-        if user_id == admin.user.id:
+        if user_id == auth.user.id:
             raise InvalidStateError("You cannot ban yourself.", code="cannot_ban_self")
         user, _revoked = await user_repo.ban_user(db, user_id, reason=data.reason, expires_at=data.expires_at)
         return user_out(user)
@@ -145,7 +143,7 @@ class AdminController(Controller):
         status_code=200,
         responses=problems(401, 403, 404),
     )
-    async def unban_user(self, db: DB, admin: Admin, user_id: Id) -> UserOut:
+    async def unban_user(self, db: DB, auth: Auth, user_id: Id) -> UserOut:
         return user_out(await user_repo.unban_user(db, user_id))
 
     @get(
@@ -157,7 +155,7 @@ class AdminController(Controller):
     async def list_sessions(
         self,
         db: DB,
-        admin: Admin,
+        auth: Auth,
         user_id: Id,
         limit: Limit = None,
         cursor: Cursor = None,
@@ -173,7 +171,7 @@ class AdminController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 403, 404),
     )
-    async def revoke_session(self, db: DB, admin: Admin, user_id: Id, session_id: Id) -> None:
+    async def revoke_session(self, db: DB, auth: Auth, user_id: Id, session_id: Id) -> None:
         await session_repo.delete_session(db, user_id, session_id)
 
     @post(
@@ -183,7 +181,7 @@ class AdminController(Controller):
         status_code=200,
         responses=problems(401, 403, 404),
     )
-    async def revoke_all_sessions(self, db: DB, admin: Admin, user_id: Id) -> RevokedCount:
+    async def revoke_all_sessions(self, db: DB, auth: Auth, user_id: Id) -> RevokedCount:
         await user_repo.get_user(db, user_id)
         return RevokedCount(revoked=await session_repo.delete_user_sessions(db, user_id))
 
@@ -198,10 +196,10 @@ class AdminController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: DB,
-        admin: Admin,
+        auth: Auth,
         user_id: Id,
     ) -> AuthResult:
-        return auth_result_out(await auth_repo.impersonate(db, admin, user_id, client_info(request)))
+        return auth_result_out(await auth_repo.impersonate(db, auth, user_id, client_info(request)))
 
 
 class ImpersonationController(Controller):
@@ -220,7 +218,7 @@ class ImpersonationController(Controller):
 
 
 class AdminSubscriptionController(Controller):
-    path = "/api/admin/subscriptions"
+    path = "/subscriptions"
     tags = ["admin"]
 
     @get(
@@ -232,7 +230,7 @@ class AdminSubscriptionController(Controller):
     async def list_subscriptions(
         self,
         db: DB,
-        admin: Admin,
+        auth: Auth,
         status: FromQuery[SubscriptionStatus | None] = None,
         plan: Annotated[str | None, QueryParameter(max_length=100)] = None,
         reference_id: Annotated[str | None, QueryParameter(name="referenceId", max_length=128)] = None,
@@ -251,6 +249,15 @@ class AdminSubscriptionController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def update_subscription(
-        self, db: DB, admin: Admin, subscription_id: Id, data: JSONBody[SubscriptionUpdate]
+        self, db: DB, auth: Auth, subscription_id: Id, data: JSONBody[SubscriptionUpdate]
     ) -> SubscriptionOut:
         return subscription_out(await subscription_repo.update_subscription(db, subscription_id, data))
+
+
+ADMIN_ROUTER = Router(
+    path="/api/admin",
+    guards=[require_admin],
+    route_handlers=[AdminController, AdminSubscriptionController],
+)
+"""Every route under ``/api/admin`` needs the global ``admin`` role (a guard: 401 anonymous, 403
+non-admins), except ``impersonation/stop``, which the impersonated session itself calls."""

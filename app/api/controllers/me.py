@@ -44,7 +44,7 @@ class MeController(Controller):
 
     @patch("/", operation_id="updateMe", summary="Update my profile", responses=problems(401, 403, 422))
     async def update_me(self, db: DB, auth: Auth, data: JSONBody[ProfileUpdate]) -> UserOut:
-        return user_out(await user_repo.update_profile(db, auth.user, data))
+        return user_out(await user_repo.update_profile(db, auth.user.id, data))
 
     @post(
         "/password",

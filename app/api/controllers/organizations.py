@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth
-from app.api.dependencies import DB
+from app.api.dependencies import DB, reader
 from app.api.mappers import (
     invitation_out,
     member_out,
@@ -52,7 +53,7 @@ from app.repositories import organizations as org_repo
 from app.repositories import sso as sso_repo
 from app.repositories import subscriptions as subscription_repo
 from app.repositories import teams as team_repo
-from app.repositories.organizations import Membership
+from app.repositories.organizations import Membership, MembershipRecord
 
 __all__ = (
     "InvitationController",
@@ -66,11 +67,18 @@ OrgId = Annotated[str, PathParameter(max_length=128)]
 
 
 async def provide_membership(org_id: OrgId, db: DB, auth: Auth) -> Membership:
+    """The caller's membership, for routes that write (ORM rows in the request's transaction)."""
     return await org_repo.get_membership(db, org_id, auth.user.id)
 
 
+async def provide_viewer(org_id: OrgId, state: State, auth: Auth) -> MembershipRecord:
+    """The caller's membership, for read-only routes (one round trip on the reader, no transaction)."""
+    return await org_repo.read_membership(reader(state), org_id, auth.user.id)
+
+
 MembershipDep = NamedDependency[Membership]
-ORG_SCOPE = {"membership": Provide(provide_membership)}
+ViewerDep = NamedDependency[MembershipRecord]
+ORG_SCOPE = {"membership": Provide(provide_membership), "viewer": Provide(provide_viewer)}
 
 
 class OrganizationController(Controller):
@@ -85,7 +93,7 @@ class OrganizationController(Controller):
         responses=problems(401, 403, 409, 422),
     )
     async def create(self, db: DB, auth: Auth, data: JSONBody[OrganizationCreate]) -> OrganizationOut:
-        membership = await org_repo.create_organization(db, auth.user.id, data, session=auth.session)
+        membership = await org_repo.create_organization(db, auth.user.id, data, session_id=auth.session.id)
         return organization_out(membership.organization, membership.member.role)
 
     @get(
@@ -94,9 +102,11 @@ class OrganizationController(Controller):
         summary="Organizations I belong to, with my role",
         responses=problems(401, 403, 422),
     )
-    async def list_mine(self, db: DB, auth: Auth, limit: Limit = None, cursor: Cursor = None) -> Page[OrganizationOut]:
-        page = await org_repo.list_my_organizations(db, auth.user.id, limit=limit, cursor=cursor)
-        return page_out(page, lambda member: organization_out(member.organization, member.role))
+    async def list_mine(
+        self, state: State, auth: Auth, limit: Limit = None, cursor: Cursor = None
+    ) -> Page[OrganizationOut]:
+        page = await org_repo.read_my_organizations(reader(state), auth.user.id, limit=limit, cursor=cursor)
+        return page_out(page, lambda item: organization_out(item[1], item[0].role))
 
 
 class OrganizationScopedController(Controller):
@@ -105,8 +115,8 @@ class OrganizationScopedController(Controller):
     dependencies = ORG_SCOPE
 
     @get("/", operation_id="getOrganization", summary="An organization I belong to", responses=problems(401, 403, 404))
-    async def read(self, membership: MembershipDep) -> OrganizationOut:
-        return organization_out(membership.organization, membership.member.role)
+    async def read(self, viewer: ViewerDep) -> OrganizationOut:
+        return organization_out(viewer.organization, viewer.member.role)
 
     @patch(
         "/",
@@ -135,9 +145,9 @@ class OrganizationScopedController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def members(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
+        self, state: State, viewer: ViewerDep, limit: Limit = None, cursor: Cursor = None
     ) -> Page[MemberOut]:
-        return page_out(await org_repo.list_members(db, membership, limit=limit, cursor=cursor), member_out)
+        return page_out(await org_repo.read_members(reader(state), viewer, limit=limit, cursor=cursor), member_out)
 
     @patch(
         "/members/{member_id:str}",
@@ -181,7 +191,7 @@ class OrganizationScopedController(Controller):
     async def invite(
         self, db: DB, auth: Auth, membership: MembershipDep, data: JSONBody[InvitationCreate]
     ) -> Response[InvitationOut]:
-        invitation, created = await invitation_repo.create_invitation(db, membership, auth.user, data)
+        invitation, created = await invitation_repo.create_invitation(db, membership, auth.user.id, data)
         return Response(invitation_out(invitation), status_code=HTTP_201_CREATED if created else 200)
 
     @get(
