@@ -40,9 +40,12 @@ def check_request_scope(scope: Scope) -> None:
     query = scope.get("query_string", b"")
     if query and (b"%" in query or b"\x00" in query or len(query) > MAX_PARAMETER_LENGTH or not query.isascii()):
         _check_query(query)
-    for name, value in scope["headers"]:
-        if b"\x00" in value or len(value) > MAX_HEADER_LENGTH or not value.isascii():
-            _check_header(name.decode("latin-1"), value)
+    headers = scope["headers"]
+    values = b"".join(value for _, value in headers)  # one scan of all values in the common case
+    if b"\x00" in values or len(values) > MAX_HEADER_LENGTH or not values.isascii():
+        for name, value in headers:
+            if b"\x00" in value or len(value) > MAX_HEADER_LENGTH or not value.isascii():
+                _check_header(name.decode("latin-1"), value)
 
 
 def _refuse(refusal: Refusal, field: str, source: str) -> RefusedInputError:

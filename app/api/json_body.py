@@ -30,7 +30,8 @@ Path = tuple[str | int, ...]
 # every quote starts at most one token: the scan stays linear on malformed input).
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[{}\[\]:,]', re.DOTALL)
 _BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# What a refused value looks like in the bytes: an escaped NUL, an edge-year timestamp, 19+ digits.
+_SUSPECT = re.compile(rb'\\u0000|"(?:0001|9999)-|[0-9]{19}')
 _MAX_SEGMENTS = 8
 _MAX_SEGMENT_LENGTH = 64
 
@@ -94,13 +95,7 @@ def field_name(path: Path) -> str:
 def _worth_a_look(body: bytes) -> bool:
     """Whether ``body`` may hold a refused value: an escaped NUL, a long text, a long number or an
     edge-year timestamp (false positives are fine: the exact walk decides)."""
-    return (
-        b"\\u0000" in body
-        or len(body) > MAX_TEXT_LENGTH
-        or b'"0001-' in body
-        or b'"9999-' in body
-        or _LONG_DIGITS.search(body) is not None
-    )
+    return len(body) > MAX_TEXT_LENGTH or _SUSPECT.search(body) is not None
 
 
 def _children(value: Any, path: Path) -> Iterator[tuple[Any, Path]]:
