@@ -246,6 +246,12 @@ async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Litestar
         await application.state[DATABASE_STATE_KEY].get_engine().dispose()
 
 
+def all_cases() -> list[Case]:
+    """Every case of every route (with placeholder ids): what the test sends per database and caller."""
+    world = World(ids=dict.fromkeys(WORLD_IDS.values(), "x"))
+    return [case for method, route in ROUTES for case in _cases(method, route, world)]
+
+
 def test_every_route_has_cases() -> None:
     """Each route yields cases; a route with a body has a case per field (the enumeration works)."""
     world = World(ids=dict.fromkeys(WORLD_IDS.values(), "x"))
