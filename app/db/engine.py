@@ -106,12 +106,14 @@ def install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int, cache_kib:
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # Reset on return is done by install_sqlite_pragmas' "reset" listener, only when needed.
-        return {
+        kwargs: dict[str, Any] = {
             "connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000},
             "pool_reset_on_return": None,
-            "pool_size": settings.db_pool_size,
-            "max_overflow": settings.db_pool_size,
         }
+        if make_url(settings.db.url or "").database not in (None, "", ":memory:"):
+            # An in-memory database lives on one connection (a StaticPool, which takes no size).
+            kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+        return kwargs
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}
 
 
