@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import textwrap
 import unicodedata
@@ -24,6 +25,7 @@ import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
 from app.config import Binding, MailSettings, Settings
@@ -71,6 +73,26 @@ def new_database_url(backend: str, directory: Path, created: list[str]) -> str:
         pytest.fail(f"PostgreSQL is unreachable at {PG_SERVER}: {exc!r}. Start it, or set TEST_DATABASES=sqlite.")
     created.append(name)
     return _asyncpg_url(name)
+
+
+def write_lock_is_free(engine: AsyncEngine) -> bool:
+    """Whether another connection can take SQLite's write lock at once (no waiting)."""
+    path = engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def schema_app() -> Litestar:
+    """An app for its routes and OpenAPI document only: its database file is never opened."""
+    return create_app(make_settings(f"sqlite+aiosqlite:///{ROOT / '.schema-only.sqlite3'}", None))
 
 
 def make_settings(db_url: str | None, storage_dir: Path | None, **overrides: object) -> Settings:

@@ -6,7 +6,6 @@ transaction is open (app/db/engine.py): these tests hold it to both halves of th
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import aiosqlite
@@ -15,6 +14,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from app.db.models import User
+from tests.helpers import write_lock_is_free
 
 
 @pytest.fixture
@@ -22,21 +22,6 @@ def sqlite_engine(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's pool reset (PostgreSQL keeps the pool's own reset)")
     return engine
-
-
-def write_lock_is_free(engine: AsyncEngine) -> bool:
-    """Whether another connection can take SQLite's write lock at once (no waiting)."""
-    path = engine.url.database
-    assert path is not None
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        other.close()
 
 
 async def driver_connection(connection: AsyncConnection) -> aiosqlite.Connection:

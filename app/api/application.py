@@ -35,6 +35,7 @@ from app.api.dependencies import (
 from app.api.docs import OfflineSwaggerRenderPlugin, docs_assets_router
 from app.api.errors import exception_handlers
 from app.api.health import REDIS_STATE_KEY, HealthController
+from app.api.input_guard import GuardedRequest, InputGuard
 from app.api.metrics import metrics
 from app.api.origins import cors_config, require_trusted_origin
 from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter, RedisAttemptCounter
@@ -115,8 +116,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([metrics] if settings.metrics_token else []),
         ],
         plugins=plugins,
+        request_class=GuardedRequest,
         dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
-        middleware=[PROMETHEUS.middleware, RequestSessionMiddleware],
+        middleware=[PROMETHEUS.middleware, RequestSessionMiddleware, InputGuard()],
         after_request=commit_request_session,
         on_shutdown=[email_flows.postman.drain, close_reader, close_pools],
         exception_handlers=app_exception_handlers(exception_handlers),

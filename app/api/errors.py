@@ -19,6 +19,7 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from app.api.params import wire_name
 from app.bindings import BindingMonitor
 from app.config import DB_BINDING
 from app.domain.errors import (
@@ -29,6 +30,7 @@ from app.domain.errors import (
     DomainError,
     ExpiredError,
     InvalidInputError,
+    MalformedInputError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -48,6 +50,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     PermissionDeniedError: 403,
     AuthenticationError: 401,
     InvalidInputError: 422,
+    MalformedInputError: 400,
     RateLimitedError: 429,
     BindingUnavailableError: 500,
     DatabaseBusyError: 503,
@@ -95,7 +98,7 @@ def problem_response(
         status=status,
         code=code,
         detail=detail,
-        instance=request.url.path,
+        instance=_instance(request),
         errors=errors,
         binding=binding,
     )
@@ -105,6 +108,12 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+def _instance(request: Request[Any, Any, Any]) -> str:
+    """The request's path, escaped where it is not valid Unicode (a problem body is always UTF-8)."""
+    path = request.url.path
+    return path if path.isascii() else path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _monitor(request: Request[Any, Any, Any]) -> BindingMonitor | None:
@@ -118,7 +127,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     headers = None
     binding = None
     if isinstance(exc, InvalidInputError):
-        errors = [FieldError(field=exc.field, message=exc.detail)]
+        errors = [FieldError(field=exc.field, message=exc.detail, source=exc.source)]
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, DatabaseBusyError):
@@ -144,14 +153,9 @@ def _field_errors(exc: ValidationException) -> list[FieldError]:
             key = match.group(1) if match else None
         if key:
             source = str(item.get("source") or "body").rsplit(".", 1)[-1].lower()  # "ParamType.QUERY" -> "query"
-            field = str(key) if source == "body" else _camel(str(key))  # parameters are camelCase on the wire
+            field = str(key) if source == "body" else wire_name(str(key))
             errors.append(FieldError(field=field, message=message, source=source))
     return errors
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:

@@ -24,7 +24,11 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """Response specs for the given error statuses (400 and 500 are always documented)."""
+    """Response specs for the given error statuses.
+
+    400, 422 and 500 are always documented: the input guard (``app.api.input_guard``) may refuse
+    any path parameter, query value or header of any route, and any route may fail unexpectedly.
+    """
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
@@ -32,5 +36,5 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             media_type="application/problem+json",
             generate_examples=False,
         )
-        for status in sorted({*statuses, 400, 500})
+        for status in sorted({*statuses, 400, 422, 500})
     }

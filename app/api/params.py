@@ -8,7 +8,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from app.repositories.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
-__all__ = ("Cursor", "Id", "Limit")
+__all__ = ("Cursor", "Id", "Limit", "wire_name")
 
 Limit = Annotated[
     int | None,
@@ -22,3 +22,9 @@ Cursor = Annotated[
 ]
 Id = Annotated[str, PathParameter(max_length=128)]
 """A resource id in the path."""
+
+
+def wire_name(name: str) -> str:
+    """A parameter's name as errors show it: camelCase, as the API's fields are (``org_id`` -> ``orgId``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -110,7 +110,8 @@ def _engine_kwargs(settings: Settings) -> dict[str, Any]:
             "connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000},
             "pool_reset_on_return": None,
         }
-        if ":memory:" not in (settings.db.url or ""):  # an in-memory database gets SQLAlchemy's StaticPool
+        if make_url(settings.db.url or "").database not in (None, "", ":memory:"):
+            # An in-memory database lives on one connection (a StaticPool, which takes no size).
             kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
         return kwargs
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_pre_ping": True}

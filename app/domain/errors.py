@@ -19,9 +19,11 @@ __all__ = (
     "InvalidInputError",
     "InvalidStateError",
     "InvalidTokenError",
+    "MalformedInputError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RefusedInputError",
     "TokenExpiredError",
 )
 
@@ -85,13 +87,33 @@ class AuthenticationError(DomainError):
 
 
 class InvalidInputError(DomainError):
-    """A value passed the request schema but breaks a rule; ``field`` names it (camelCase)."""
+    """A value passed the request schema but breaks a rule; ``field`` names it (camelCase).
+
+    ``source`` says where the field was: ``body`` (JSON), ``query``, ``path`` or ``header``.
+    """
 
     default_code = "invalid_input"
 
-    def __init__(self, detail: str, *, field: str, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str, code: str | None = None, source: str = "body") -> None:
         super().__init__(detail, code=code)
         self.field = field
+        self.source = source
+
+
+class RefusedInputError(InvalidInputError):
+    """A value no field accepts, whatever its schema: text with NUL or invalid Unicode, text too long,
+    an integer beyond 64 bits, a timestamp outside what every database stores.
+
+    Raised before any handler runs (``app.api.input_guard``); each face renders it in its own format.
+    """
+
+    default_code = "refused_value"
+
+
+class MalformedInputError(RefusedInputError):
+    """The request body is not JSON this service decodes: malformed, not UTF-8, or nested too deeply."""
+
+    default_code = "malformed_body"
 
 
 class RateLimitedError(DomainError):

@@ -11,6 +11,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -186,7 +187,10 @@ class OrganizationScopedController(Controller):
         operation_id="createInvitation",
         summary="Invite an email with a role and teams (owner or admin); re-inviting extends the pending one",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422),
+        responses={
+            **problems(401, 403, 404, 409, 422),
+            200: ResponseSpec(InvitationOut, description="The pending invitation to this email, extended"),
+        },
     )
     async def invite(
         self, db: DB, auth: Auth, membership: MembershipDep, data: JSONBody[InvitationCreate]
