@@ -25,7 +25,7 @@ from app.domain.enums import UserRole
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.repositories import sessions as session_repo
 from app.repositories import users as user_repo
-from tests.helpers import bearer
+from tests.helpers import bearer, sign_in, sign_up
 
 RACERS = 8
 
@@ -299,3 +299,19 @@ async def test_a_revocation_wins_over_concurrent_session_refreshes(
     await db.rollback()
     assert (await db.execute(select(func.count()).where(UserSession.id == user.session_id))).scalar_one() == 0
     assert (await client.get("/api/me", headers=bearer(user.token))).status_code == 401
+
+
+async def test_a_ban_wins_over_concurrent_sign_ins(
+    client: httpx.AsyncClient, engine: AsyncEngine, db: AsyncSession
+) -> None:
+    """Sign-ins racing a ban: each either sees the ban (403) or opened its session before the ban
+    ended every session; none survives it."""
+    _, user = await sign_up(client, "contested@example.com", "contested password 1")
+    (admin,) = await people(engine, 1, UserRole.ADMIN)
+    statuses = await at_once(
+        *(sign_in(client, "contested@example.com", "contested password 1") for _ in range(RACERS)),
+        client.post(f"/api/admin/users/{user['id']}/ban", headers=bearer(admin.token), json={"reason": "race"}),
+    )
+    assert set(statuses) <= {200, 403}
+    assert await sessions_of(db, user["id"]) == 0
+    assert (await sign_in(client, "contested@example.com", "contested password 1")).status_code == 403
