@@ -13,7 +13,7 @@ import pytest
 from app.api.application import create_app
 from app.api.client_address import TrustedProxies
 from app.config import ConfigurationError, Settings
-from tests.helpers import PASSWORDS, RESPONSES, StatelessClient
+from tests.helpers import PASSWORDS, RESPONSES, StatelessClient, bearer
 
 PASSWORD = "client address pw 1"
 
@@ -33,12 +33,27 @@ async def client_from(settings: Settings, peer: str) -> AsyncIterator[httpx.Asyn
 
 
 async def _session_address(client: httpx.AsyncClient, email: str, headers: dict[str, str]) -> str | None:
+    """The ``ipAddress`` of the session a sign-up sent with ``headers`` opens (read back without them)."""
     PASSWORDS.add(PASSWORD)
     response = await client.post(
-        "/api/auth/sign-up", json={"name": "C", "email": email, "password": PASSWORD}, headers=headers
+        "/api/auth/sign-up/email", json={"name": "C", "email": email, "password": PASSWORD}, headers=headers
     )
-    assert response.status_code == 201, response.text
-    return cast("str | None", response.json()["session"]["ipAddress"])
+    assert response.status_code == 200, response.text
+    session = await client.get("/api/auth/get-session", headers=bearer(response.json()["token"]))
+    assert session.status_code == 200, session.text
+    return cast("str | None", session.json()["session"]["ipAddress"])
+
+
+async def _sign_in_status(client: httpx.AsyncClient, email: str, headers: dict[str, str]) -> int:
+    """The status of a sign-in with a wrong password (401 until the attempt limit answers 429)."""
+    response = await client.post(
+        "/api/auth/sign-in/email", json={"email": email, "password": "wrong password"}, headers=headers
+    )
+    if response.status_code == 401:
+        assert response.json()["code"] == "INVALID_EMAIL_OR_PASSWORD", response.text
+    else:
+        assert response.status_code == 429, response.text
+    return response.status_code
 
 
 SPOOFED = {"X-Forwarded-For": "198.51.100.66", "Forwarded": "for=198.51.100.67"}
@@ -56,13 +71,11 @@ async def test_spoofed_addresses_do_not_escape_the_per_address_limit(settings: S
     limited = dataclasses.replace(settings, auth_rate_limit_per_address=3, auth_rate_limit_per_email=100)
     async with client_from(limited, "203.0.113.10") as client:
         statuses = [
-            (
-                await client.post(
-                    "/api/auth/sign-in",
-                    json={"email": f"x{n}@example.com", "password": "wrong password"},
-                    headers={"X-Forwarded-For": f"198.51.100.{n}", "Forwarded": f"for=198.51.100.{n}"},
-                )
-            ).status_code
+            await _sign_in_status(
+                client,
+                f"x{n}@example.com",
+                {"X-Forwarded-For": f"198.51.100.{n}", "Forwarded": f"for=198.51.100.{n}"},
+            )
             for n in range(4)
         ]
     assert statuses == [401, 401, 401, 429]
@@ -99,12 +112,7 @@ async def test_clients_behind_one_proxy_have_separate_limits(settings: Settings,
     )
 
     async def attempt(client: httpx.AsyncClient, address: str, n: int) -> int:
-        response = await client.post(
-            "/api/auth/sign-in",
-            json={"email": f"y{n}@example.com", "password": "wrong password"},
-            headers={"X-Forwarded-For": address},
-        )
-        return response.status_code
+        return await _sign_in_status(client, f"y{n}@example.com", {"X-Forwarded-For": address})
 
     async with client_from(behind, "10.0.0.2") as client:
         attacker = [await attempt(client, "198.51.100.1", n) for n in range(3)]

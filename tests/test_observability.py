@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
 from app.log import JsonFormatter
-from tests.helpers import PASSWORDS, RESPONSES, api_client, bearer, sign_up
+from tests.helpers import PASSWORDS, RESPONSES, api_client, bearer, sign_in, sign_up
 from tests.test_client_address import client_from
 from tests.test_faults import TcpProxy
 
@@ -64,10 +64,13 @@ async def test_requests_sign_ins_and_the_pool_are_measured(settings: Settings, e
     async with api_client(measured) as client:
         before = await scrape(client)
         token, _ = await sign_up(client, "measured@example.com", "measured password 1")  # attempt 1 on the email
-        for password in ("measured password 1", "wrong password 1", "wrong password 2"):
-            await client.post("/api/auth/sign-in", json={"email": "measured@example.com", "password": password})
+        signed_in = [
+            (await sign_in(client, "measured@example.com", password)).status_code
+            for password in ("measured password 1", "wrong password 1", "wrong password 2")
+        ]
         missing = await client.get("/api/organizations/no-such-org", headers=bearer(token))
         after = await scrape(client)
+    assert signed_in == [200, 401, 429]
     assert missing.status_code == 404
 
     def delta(name: str, **labels: str) -> float:
@@ -76,9 +79,11 @@ async def test_requests_sign_ins_and_the_pool_are_measured(settings: Settings, e
     route = "/api/organizations/{org_id}"
     assert delta("saas_requests_total", path=route, method="GET", status_code="404") == 1
     assert delta("saas_request_duration_seconds_count", path=route, status_code="404") == 1
-    assert delta("saas_requests_total", path="/api/auth/sign-in", status_code="200") == 1
-    assert delta("saas_requests_total", path="/api/auth/sign-in", status_code="401") == 1
-    assert delta("saas_requests_total", path="/api/auth/sign-in", status_code="429") == 1
+    sign_in_route = "/api/auth/sign-in/email"
+    assert delta("saas_requests_total", path=sign_in_route, method="POST", status_code="200") == 1
+    assert delta("saas_requests_total", path=sign_in_route, status_code="401") == 1
+    assert delta("saas_requests_total", path=sign_in_route, status_code="429") == 1
+    assert delta("saas_requests_total", path="/api/auth/sign-up/email", status_code="200") == 1
     # label values are route templates, never raw paths with ids in them
     assert not any("no-such-org" in dict(labels).get("path", "") for _, labels in after)
     assert delta("saas_sign_in_total", outcome="success") == 1
@@ -144,15 +149,16 @@ async def test_every_log_line_of_a_request_carries_its_request_id(settings: Sett
     with json_lines() as output:
         async with api_client(production_logs) as client:
             response = await client.post(
-                "/api/auth/sign-up", json={"name": "J", "email": "json@example.com", "password": "json log password 1"}
+                "/api/auth/sign-up/email",
+                json={"name": "J", "email": "json@example.com", "password": "json log password 1"},
             )
-    assert response.status_code == 201
+    assert response.status_code == 200, response.text
     request_id = response.headers["x-request-id"]
     during = [line for line in output.lines if line.get("request_id") == request_id]
     assert [line["logger"] for line in during] == ["app.bindings", "app.access"], output.lines
     access = during[-1]
-    assert access["route"] == "/api/auth/sign-up"
-    assert access["status"] == 201
+    assert access["route"] == "/api/auth/sign-up/email"
+    assert access["status"] == 200
     assert access["client"] == "127.0.0.1"
     assert {"timestamp", "level", "event", "pid"} <= set(access)
     # lines made outside any request say so

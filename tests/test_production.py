@@ -38,6 +38,7 @@ WORKERS = 2
 METRICS_TOKEN = "metrics-token-for-production-test"
 RESPONSES.secrets.add(METRICS_TOKEN)  # never in a response or a log line (end-of-run scan)
 PASSWORD = "production password 1"
+SIGN_IN = "/api/auth/sign-in/email"
 STARTUP_SECONDS = 300  # the machine is shared: two workers importing the app can take a while
 
 
@@ -191,18 +192,19 @@ class Caller:
         return request_id, response
 
     async def sign_in(self, email: str, password: str) -> tuple[str, httpx.Response]:
-        return await self.request("POST", "/api/auth/sign-in", json={"email": email, "password": password})
+        return await self.request("POST", SIGN_IN, json={"email": email, "password": password})
 
 
 async def _limits_hold_across_workers(server: ProductionServer, caller: Caller) -> None:
     """The 11th attempt on one email is refused whichever worker gets it (counted in Redis)."""
     PASSWORDS.add(PASSWORD)
     _, created = await caller.request(
-        "POST", "/api/auth/sign-up", json={"name": "P", "email": "limit@example.com", "password": PASSWORD}
+        "POST", "/api/auth/sign-up/email", json={"name": "P", "email": "limit@example.com", "password": PASSWORD}
     )
-    assert created.status_code == 201, created.text  # attempt 1
+    assert created.status_code == 200, created.text  # attempt 1
     allowed = [await caller.sign_in("limit@example.com", f"wrong password {n}") for n in range(9)]  # 2..10
     assert [response.status_code for _, response in allowed] == [401] * 9
+    assert {response.json()["code"] for _, response in allowed} == {"INVALID_EMAIL_OR_PASSWORD"}
     refused_by: dict[int, int] = {}
     for _ in range(30):  # attempt 11 and on, until each worker has refused one
         request_id, response = await caller.sign_in("limit@example.com", PASSWORD)
@@ -235,15 +237,14 @@ async def _metrics_add_up_every_worker(server: ProductionServer, caller: Caller)
         separate = await client.get(f"http://127.0.0.1:{server.env['METRICS_PORT']}/metrics")
     assert protected.status_code == 401
     assert scraped.status_code == separate.status_code == 200
-    sign_in = "/api/auth/sign-in"
     for exposition in (scraped.text, separate.text):
         found = samples(exposition)
         for status in (401, 429):
-            assert value(found, "saas_requests_total", path=sign_in, status_code=str(status)) == _count(
-                caller, sign_in, status
+            assert value(found, "saas_requests_total", path=SIGN_IN, status_code=str(status)) == _count(
+                caller, SIGN_IN, status
             )
-        assert value(found, "saas_sign_in_total", outcome="invalid_credentials") == _count(caller, sign_in, 401)
-        assert value(found, "saas_sign_in_total", outcome="rate_limited") == _count(caller, sign_in, 429)
+        assert value(found, "saas_sign_in_total", outcome="invalid_credentials") == _count(caller, SIGN_IN, 401)
+        assert value(found, "saas_sign_in_total", outcome="rate_limited") == _count(caller, SIGN_IN, 429)
         assert value(found, "saas_requests_total", path="/health/ready", status_code="200") == _count(
             caller, "/health/ready", 200
         )
@@ -272,7 +273,7 @@ async def _shutdown_finishes_the_request_in_flight(server: ProductionServer, pos
     body = json.dumps({"name": "Late", "email": "inflight@example.com", "password": PASSWORD}).encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     writer.write(
-        b"POST /api/auth/sign-up HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"POST /api/auth/sign-up/email HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b"Expect: 100-continue\r\nX-Request-ID: in-flight-request\r\n" + f"Content-Length: {len(body)}\r\n\r\n".encode()
     )
     await writer.drain()
@@ -288,7 +289,7 @@ async def _shutdown_finishes_the_request_in_flight(server: ProductionServer, pos
     await writer.drain()
     response = await asyncio.wait_for(reader.read(), timeout=120)  # until the worker closes the connection
     writer.close()
-    assert response.startswith(b"HTTP/1.1 201"), response[:200]
+    assert response.startswith(b"HTTP/1.1 200"), response[:200]
     assert b"connection: close" in response.lower()
     assert server.process is not None
     returncode = await asyncio.to_thread(server.process.wait, 120)

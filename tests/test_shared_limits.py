@@ -18,7 +18,7 @@ from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter,
 from app.bindings import REDIS_BINDING, BindingMonitor, open_redis
 from app.config import Binding, Settings
 from app.domain.errors import RateLimitedError
-from tests.helpers import REDIS_SERVER, api_client, recording_logs, sign_up
+from tests.helpers import REDIS_SERVER, api_client, recording_logs, sign_in, sign_up
 from tests.test_faults import TcpProxy
 
 ATTEMPTS = 60
@@ -89,23 +89,22 @@ async def test_limits_hold_through_redis_and_fail_open_while_it_is_down(
     )
     password = "the right password 1"
 
-    async def sign_in(pw: str) -> int:
-        response = await client.post("/api/auth/sign-in", json={"email": "fo@example.com", "password": pw})
-        return response.status_code
+    async def attempt(pw: str) -> int:
+        return (await sign_in(client, "fo@example.com", pw)).status_code
 
     with recording_logs("app.bindings") as logs:
         async with api_client(shared) as client:
             await sign_up(client, "fo@example.com", password)  # attempt 1
-            before = [await sign_in("wrong password 1"), await sign_in("wrong password 2"), await sign_in(password)]
+            before = [await attempt("wrong password 1"), await attempt("wrong password 2"), await attempt(password)]
             assert (await client.get("/health/ready")).json()["status"] == "ready"
 
             await redis_proxy.cut()
-            during = [await sign_in(password) for _ in range(4)]
+            during = [await attempt(password) for _ in range(4)]
             ready = await client.get("/health/ready")
             outage_lines = logs.messages("REDIS")
 
             await redis_proxy.start()  # same port: Redis is back, and so is its count
-            after = await sign_in(password)
+            after = await attempt(password)
             back = await client.get("/health/ready")
     await redis_proxy.cut()
 
