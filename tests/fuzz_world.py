@@ -4,8 +4,9 @@ its ids reach the code behind them (random ids stop at the first 404).
 ``provision`` builds one caller's world straight through the repositories and ORM (no HTTP, no
 scrypt): the caller (a plain member, the owner, or a global admin who administers the
 organization), its sessions and passkeys, the organization with a co-owner, an admin and members,
-teams (one with members), pending invitations, an SSO provider, a subscription, and invitations
-from another organization to the caller. ``Caller.ids_for`` answers, for a route's path
+teams (one with members), pending invitations, an SSO provider, a subscription, invitations
+from another organization to the caller, and live password-reset tokens (of a member's account:
+the reset link's ``{token}``). ``Caller.ids_for`` answers, for a route's path
 parameter, the ids that exist for this caller.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -21,6 +23,7 @@ from app.db.types import utcnow
 from app.domain.enums import UserRole
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.domain.teams import membership_key
+from app.repositories import password_reset as reset_repo
 from app.repositories import sessions as session_repo
 from app.repositories import users as user_repo
 
@@ -29,6 +32,7 @@ __all__ = ("KINDS", "Caller", "provision")
 KINDS = ("member", "owner", "admin")
 """Fuzzed callers who sign in (the anonymous caller has no world)."""
 _ORG_ROLE = {"member": "member", "owner": "owner", "admin": "admin"}
+_RESET_LIFETIME = timedelta(days=1)  # outlives any run
 
 
 @dataclass
@@ -119,6 +123,11 @@ async def provision(engine: AsyncEngine, kind: str) -> Caller:
             for n in range(2)
         ]  # fmt: skip
         db.add_all([*outgoing, *incoming, provider, subscription, *passkeys])
+        reset_tokens = []
+        for person in (target, plain):
+            issued = await reset_repo.issue_reset_token(db, person.email, lifetime=_RESET_LIFETIME)
+            assert issued is not None
+            reset_tokens.append(issued[1])
         await db.commit()
         return Caller(
             kind=kind,
@@ -136,5 +145,6 @@ async def provision(engine: AsyncEngine, kind: str) -> Caller:
                 "user_session": [*target_session_ids, *spare_ids],
                 "team_user": [target.id, plain.id, co_owner.id],
                 "user": [target.id, plain.id, co_owner.id, org_admin.id, me.id],
+                "token": reset_tokens,
             },
         )

@@ -192,12 +192,15 @@ def _destructive(method: str, path: str) -> bool:
 
 
 class HostileSession(requests.Session):
-    """Sends surrogate markers in a JSON body as the lone-surrogate escapes they stand for."""
+    """Sends surrogate markers in a JSON body as the lone-surrogate escapes they stand for, and never
+    follows a redirect: a 302 is the answer under test (documented or not), and its target may be
+    off the service (a trusted callbackURL)."""
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if isinstance(request.body, bytes) and b"<<surrogate:" in request.body:
             request.body = SURROGATE.sub(rb"\\u\1", request.body)
             request.headers["Content-Length"] = str(len(request.body))
+        kwargs["allow_redirects"] = False
         return super().send(request, **kwargs)
 
 

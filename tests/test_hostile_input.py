@@ -1,4 +1,8 @@
-"""Hostile values in every place of every route: never a 5xx, and a 4xx problem naming the field.
+"""Hostile values in every place of every route: never a 5xx, and a 4xx naming the field.
+
+Each face names it in its own format: the REST API in an RFC 9457 problem (``errors[].field`` and
+``source``), Better Auth's routes (``/api/auth/*``) in Better Auth's ``{code, message}`` JSON whose
+message names each field as zod does (``[body.email] ...``, ``[header.user-agent] ...``).
 
 The routes are the app's own (``app.routes``), their parameters and JSON fields its OpenAPI
 document's, so a new route, parameter or field is covered without touching this file (a path
@@ -13,23 +17,31 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.api.application import create_app
 from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
 from app.api.params import wire_name
 from app.config import Settings
+from app.db.types import utcnow
+from app.domain.ids import generate_id
+from app.repositories import password_reset as reset_repo
+from app.repositories.verification import create_verification
 from tests.helpers import schema_app
 from tests.raw_asgi import RawResponse, raw_request
 from tests.world import World, build_world
 
 PROBLEM = "application/problem+json"
+BETTER_AUTH_PREFIX = "/api/auth/"
+# The fields a Better Auth error message names: "[body.email] Invalid email address; [query.x] ...".
+ZOD_FIELD = re.compile(r"(?:^|; )\[([^\]]*)\] ")
 Segment = str | int
 JsonPath = tuple[Segment, ...]
 
@@ -80,7 +92,9 @@ WORLD_IDS = {
     "provider_id": "provider",
     "subscription_id": "subscription",
     "passkey_id": "passkey",
+    "token": "reset_token",
 }
+RESET_TOKEN_LIFETIME = timedelta(days=1)
 DOCS_PREFIX = "/docs"
 
 
@@ -216,13 +230,41 @@ def _cases(method: str, route: str, world: World) -> Iterator[Case]:
 
 
 def _caller(route: str) -> str:
-    return "global_admin" if route.startswith("/api/admin") else "owner"
+    return "global_admin" if route.startswith(("/api/admin", "/api/auth/admin")) else "owner"
+
+
+def _zod_path(case: Case) -> str:
+    """The case's field as a Better Auth (zod) message names it: ``body.teamIds.0``, ``header.x-any``."""
+    if case.source == "body" and case.field == "body":
+        return "body"
+    dotted = re.sub(r"\[(\d+)\]", r".\1", case.field).removeprefix(".")
+    return f"{case.source}.{dotted}"
+
+
+def _better_auth_names_field(response: RawResponse, case: Case) -> str | None:
+    """What is wrong with a refusal on Better Auth's face, or ``None`` when it is a 4xx
+    ``{code, message}`` whose message names the field."""
+    if not response.content_type.startswith("application/json"):
+        return f"answered {response.content_type!r}, not Better Auth's JSON error"
+    body = response.json()
+    code, message = body.get("code"), body.get("message")
+    if not isinstance(code, str) or not isinstance(message, str):
+        return f"answered {response.status} {body!r}, not Better Auth's {{code, message}}"
+    wanted = _zod_path(case)
+    for named in ZOD_FIELD.findall(message):
+        if case.field == "body" and case.source == "body" and (named == "body" or named.startswith("body.")):
+            return None  # the whole document was the value: any field of it is named
+        if named == wanted or named.startswith(f"{wanted}."):
+            return None
+    return f"answered {response.status} {code} {message[:200]!r}, not naming [{wanted}]"
 
 
 def _names_field(response: RawResponse, case: Case) -> str | None:
-    """What is wrong with a refusal, or ``None`` when it is a 4xx problem naming the field."""
+    """What is wrong with a refusal, or ``None`` when it is a 4xx naming the field in the face's format."""
     if not 400 <= response.status < 500:
         return f"answered {response.status}"
+    if case.raw_path.startswith(BETTER_AUTH_PREFIX.encode()):
+        return _better_auth_names_field(response, case)
     if not response.content_type.startswith(PROBLEM):
         return f"answered {response.content_type!r}, not a problem"
     errors = response.json().get("errors") or []
@@ -234,6 +276,22 @@ def _names_field(response: RawResponse, case: Case) -> str | None:
         if named and error.get("source", "body") == case.source:
             return None
     return f"answered {response.status} naming {[(e.get('source'), e.get('field')) for e in errors]}"
+
+
+async def _hostile_world(engine: AsyncEngine) -> World:
+    """``tests.world`` plus a live password-reset token of the target user (the reset link's ``{token}``)."""
+    world = await build_world(engine)
+    token = generate_id(reset_repo.RESET_TOKEN_LENGTH)
+    async with async_sessionmaker(engine)() as db:
+        await create_verification(
+            db,
+            identifier=reset_repo.reset_identifier(token),
+            value=world.ids["target_user"],
+            expires_at=utcnow() + RESET_TOKEN_LIFETIME,
+        )
+        await db.commit()
+    world.ids["reset_token"] = token
+    return world
 
 
 @pytest.fixture
@@ -266,7 +324,7 @@ def test_every_route_has_cases() -> None:
 async def test_hostile_values_get_a_4xx_naming_the_field(
     method: str, route: str, app: Litestar, engine: AsyncEngine
 ) -> None:
-    world = await build_world(engine)
+    world = await _hostile_world(engine)
     failures: list[str] = []
     count = 0
     for case in _cases(method, route, world):

@@ -5,12 +5,16 @@ endpoint's status; a few of its errors carry only a message, or no body at all. 
 raised by the repositories are mapped here by their stable ``code``: a default per code, and per
 endpoint (``operationId``) where Better Auth names the same outcome differently (the last owner
 leaving is ``YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER``, demoting themself
-``..._WITHOUT_AN_OWNER``). Anything unexpected is a 500 without internals, as on the REST face.
+``..._WITHOUT_AN_OWNER``). A value the input guard refuses (``RefusedInputError``: NUL, invalid
+Unicode, text too long, ...) is Better Auth's own validation error, ``400 VALIDATION_ERROR`` with
+zod's ``[source.field] message``; a body that is not JSON is better-call's ``400 BAD_REQUEST``.
+Anything unexpected is a 500 without internals, as on the REST face.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -19,11 +23,27 @@ from litestar.types import ExceptionHandlersMap
 
 from app.api.better_auth.responses import reply
 from app.api.errors import DATABASE_ERRORS, is_connectivity_error, is_integrity_error, is_lock_timeout
+from app.api.json_body import MALFORMED, TOO_DEEP
 from app.bindings import BindingMonitor
 from app.config import DB_BINDING
-from app.domain.errors import BindingUnavailableError, DatabaseBusyError, DomainError, RateLimitedError
+from app.domain.errors import (
+    BindingUnavailableError,
+    DatabaseBusyError,
+    DomainError,
+    RateLimitedError,
+    RefusedInputError,
+)
+from app.domain.portable import INVALID_UNICODE, NUL
 
-__all__ = ("MESSAGES", "BetterAuthError", "ba_error", "exception_handlers", "is_better_auth_path")
+__all__ = (
+    "MESSAGES",
+    "BetterAuthError",
+    "ba_error",
+    "exception_handlers",
+    "is_better_auth_path",
+    "refusal_issue",
+    "validation_path",
+)
 
 logger = logging.getLogger("app.api.better_auth")
 
@@ -263,8 +283,44 @@ def handle_better_auth_error(request: Request[Any, Any, Any], exc: BetterAuthErr
     return error_response(request, exc)
 
 
+_INDEX = re.compile(r"\[(\d+)\]")
+REFUSAL_ISSUES = {
+    NUL.code: "Invalid input: text must not contain NUL characters",
+    INVALID_UNICODE.code: "Invalid input: text must be valid Unicode",
+}
+"""zod-style wording of the portable-value refusals (``app.domain.portable``) that have their own."""
+INVALID_JSON = "Invalid JSON in request body"
+
+
+def refusal_issue(code: str, detail: str) -> str:
+    """A refused value's issue in zod's words: ``Invalid input: integers must fit in 64 signed bits``."""
+    return REFUSAL_ISSUES.get(code) or f"Invalid input: {detail[:1].lower()}{detail[1:].rstrip('.')}"
+
+
+def validation_path(source: str, field: str) -> str:
+    """Where a value was, as zod's issues name it: ``body.teamIds.0`` for the field ``teamIds[0]``
+    of the body (``body`` alone for the document itself), ``header.user-agent``, ``query.limit``."""
+    if source == "body" and field == "body":
+        return source
+    dotted = _INDEX.sub(r".\1", field).removeprefix(".")
+    return f"{source}.{dotted}"
+
+
+def _refused(exc: RefusedInputError) -> BetterAuthError:
+    """A refused value is a VALIDATION_ERROR naming it; a document that does not decode (not JSON,
+    nested too deeply) is better-call's BAD_REQUEST, naming where decoding stopped when it can."""
+    where = validation_path(exc.source, exc.field)
+    if exc.code == MALFORMED.code:
+        return BetterAuthError(400, "BAD_REQUEST", INVALID_JSON)
+    if exc.code == TOO_DEEP.code:
+        return BetterAuthError(400, "BAD_REQUEST", f"[{where}] {exc.detail.rstrip('.')}")
+    return BetterAuthError(400, "VALIDATION_ERROR", f"[{where}] {refusal_issue(exc.code, exc.detail)}")
+
+
 def to_better_auth(request: Request[Any, Any, Any], exc: DomainError) -> BetterAuthError:
     """The Better Auth outcome of a domain error raised under this endpoint."""
+    if isinstance(exc, RefusedInputError):
+        return _refused(exc)
     if isinstance(exc, RateLimitedError):
         return BetterAuthError(429, message="Too many requests. Please try again later.")
     if isinstance(exc, BindingUnavailableError):

@@ -1,9 +1,10 @@
 """What Better Auth checks before an endpoint runs: the body's media type and JSON, the origin of
 cookie-carrying writes, the redirect targets, and (sign-in and sign-up) login CSRF.
 
-Order, as in Better Auth: decode the body (415, or 400 for bad JSON), then the origin and the
-callback URLs (``api/middlewares/origin-check.mjs``), then the body's fields (``validation``),
-then the session. The trusted-origin rules are ``app.domain.origins``.
+Order, as in Better Auth: decode the body (415, or 400 for bad JSON or a value no database
+stores alike, ``app.api.json_body``), then the origin and the callback URLs
+(``api/middlewares/origin-check.mjs``), then the body's fields (``validation``), then the session.
+The trusted-origin rules are ``app.domain.origins``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-import msgspec
 from litestar import Request
 from litestar.exceptions import NotFoundException
 
 from app.api.better_auth.errors import BASE_PATH, BetterAuthError, ba_error
 from app.api.better_auth.validation import BODY_KEY, UNDEFINED
+from app.api.json_body import decode_body
 from app.api.origins import trusted_for, verdict_for
 from app.domain.origins import OriginVerdict, is_trusted
 
@@ -45,10 +46,7 @@ def _decode(request_body: bytes, content_type: str, allowed: tuple[str, ...]) ->
         raise BetterAuthError(415, "UNSUPPORTED_MEDIA_TYPE", message)
     if media_type == FORM:
         return dict(parse_qsl(request_body.decode("utf-8", errors="replace"), keep_blank_values=True))
-    try:
-        return msgspec.json.decode(request_body)
-    except (msgspec.DecodeError, RecursionError, ValueError):
-        raise BetterAuthError(400, "BAD_REQUEST", "Invalid JSON in request body") from None
+    return decode_body(request_body)  # under the portable-value rules: a refusal names the field
 
 
 def validate_origin(request: Request[Any, Any, Any], *, force: bool = False) -> None:

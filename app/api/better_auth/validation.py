@@ -9,8 +9,8 @@ msgspec type information and writes zod's messages, so each field is declared on
 Conventions of the structs: a field with a default is optional; ``None`` in its type allows
 ``null`` (zod ``nullable``); ``msgspec.Meta(extra_json_schema={"format": "email"})`` is
 ``z.email()``; ``Meta(extra={"coerce": "string"})`` is ``z.coerce.string()``. Besides zod's rules,
-text must be valid Unicode without NUL characters (PostgreSQL cannot store NUL), so hostile input
-is a 400 naming the field on both databases.
+text keeps the portable-value rules (``app.domain.portable``: no NUL, valid Unicode, ...), so
+hostile input is a 400 naming the field on both databases.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from litestar import Request
 from litestar.dto import AbstractDTO, DTOFieldDefinition
 from litestar.typing import FieldDefinition
 
-from app.api.better_auth.errors import BetterAuthError
+from app.api.better_auth.errors import BetterAuthError, refusal_issue
+from app.domain.portable import MAX_TEXT_LENGTH, text_refusal
 from app.domain.rules import is_valid_email
 
 __all__ = ("UNDEFINED", "BetterAuthBody", "payload", "query", "read_body", "validate")
@@ -110,14 +111,10 @@ def _js_string(value: Any) -> str:
     return str(value)
 
 
-def _text_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return "Invalid input: text must not contain NUL characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Invalid input: text must be valid Unicode"
-    return None
+def _text_problem(value: str, max_length: int = MAX_TEXT_LENGTH) -> str | None:
+    """The portable-value rules on text (form bodies; JSON bodies are refused as they are decoded)."""
+    refusal = text_refusal(value, max_length)
+    return None if refusal is None else refusal_issue(refusal.code, refusal.message)
 
 
 Issue = tuple[tuple[str, ...], str]
@@ -153,9 +150,10 @@ def _check(value: Any, t: mi.Type, path: tuple[str, ...]) -> tuple[list[Issue], 
             problems.append("Invalid email address")
         if t.min_length is not None and len(value) < t.min_length:
             problems.append(f"Too small: expected string to have >={t.min_length} characters")
-        if t.max_length is not None and len(value) > t.max_length:
+        too_long = t.max_length is not None and len(value) > t.max_length
+        if too_long:
             problems.append(f"Too big: expected string to have <={t.max_length} characters")
-        if text := _text_problem(value):
+        if text := _text_problem(value, len(value) if too_long else MAX_TEXT_LENGTH):  # one length issue
             problems.append(text)
         return [(path, problem) for problem in problems], value
     if isinstance(t, mi.BoolType):
