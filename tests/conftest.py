@@ -8,6 +8,7 @@ silently.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import uuid
@@ -135,3 +136,19 @@ def no_secret_leaks() -> Iterator[None]:
     assert not problems, "secrets leaked in responses:\n" + "\n".join(problems[:20])
     logged = scan.violations(RESPONSES)
     assert not logged, "secrets leaked in logs:\n" + "\n".join(logged[:20])
+
+
+EXIT_WATCHDOG_SECONDS = 120
+"""How long the process may outlive the run before its threads' stacks are printed and it exits 1."""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A process that does not exit after the run (a thread or a child left running) would show in
+    CI only as a timeout: after ``EXIT_WATCHDOG_SECONDS``, print every thread's stack and fail."""
+    stream = os.fdopen(os.dup(2), "w")
+    config.stash[_WATCHDOG_STREAM] = stream  # keeps the descriptor open until the process ends
+    faulthandler.dump_traceback_later(EXIT_WATCHDOG_SECONDS, exit=True, file=stream)
+
+
+_WATCHDOG_STREAM = pytest.StashKey[object]()
