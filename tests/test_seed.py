@@ -205,3 +205,26 @@ def test_a_production_configuration_needs_force(fresh_db: str) -> None:
     assert forced.returncode == 0, forced.stderr
     assert "owner@seed.example.com" in forced.stdout
     assert "gho_" not in forced.stdout + forced.stderr  # OAuth tokens are never printed
+
+
+def test_messages_are_not_wrapped_when_output_is_captured(tmp_path: Path) -> None:
+    """Captured output is not a terminal: Rich's 80-column fallback must not split a message."""
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "seed.py"),
+            "--quiet",
+            "--database-url",
+            f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any("Run `litestar database upgrade` first." in line for line in lines), result.stderr
+    assert len(lines) == 1, result.stderr

@@ -78,8 +78,17 @@ BATCH = 2000
 # (measured: the insert ~25% faster at 100,000 users).
 BULK_CACHE_KIB = 256 * 1024
 
-err = Console(stderr=True)
-out = Console()
+
+def _console(*, stderr: bool) -> Console:
+    """A console that wraps long lines only on a terminal: piped or captured output keeps each
+    message on one line (Rich would otherwise wrap it at its fallback width of 80 columns)."""
+    console = Console(stderr=stderr)
+    console.soft_wrap = not console.is_terminal
+    return console
+
+
+err = _console(stderr=True)
+out = _console(stderr=False)
 
 
 class SeedError(RuntimeError):
