@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Binding, Settings
-from app.db import migrations, seed
+from app.db import migrations
 from app.db.models import User
 from app.db.types import to_epoch_ms
+from app.dev import seed
 
 # --scale N seeds 3 * (N - 1) + 7 users: this is the 100,000-user data set of the target.
 SCALE_100K_USERS = 33_333

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from app.db import migrations, seed
+from app.db import migrations
 from app.db.models import Account, Base, Invitation, Member, Organization, Team, TeamMember, User
+from app.dev import seed
 from app.domain.passwords import verify_password
 from tests.helpers import make_settings, new_database_url, reference_verify
 

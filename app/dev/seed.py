@@ -2,7 +2,7 @@
 
     python scripts/seed.py [--database-url URL] [--seed N] [--scale N] [--password PW] [--force]
 
-- Realistic values come from the polyfactory factories in ``app/db/factories.py`` (Faker).
+- Realistic values come from the polyfactory factories in ``app/dev/factories.py`` (Faker).
 - Idempotent: every seeded user has an email under ``@seed.example.com`` and every seeded
   organization a slug starting with ``seed-``; a run first removes exactly those rows (and what
   hangs off them), then inserts the data set again. Rows created by hand survive.
@@ -31,7 +31,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Binding, Settings, get_settings
 from app.db.engine import create_engine, writer
-from app.db.factories import (
+from app.db.models import (
+    Account,
+    Base,
+    Invitation,
+    Member,
+    Organization,
+    Passkey,
+    SsoProvider,
+    Subscription,
+    Team,
+    TeamMember,
+    User,
+    UserSession,
+)
+from app.db.types import utcnow
+from app.dev.factories import (
     RNG,
     AccountFactory,
     InvitationFactory,
@@ -49,21 +64,6 @@ from app.db.factories import (
     row_values,
     seed_factories,
 )
-from app.db.models import (
-    Account,
-    Base,
-    Invitation,
-    Member,
-    Organization,
-    Passkey,
-    SsoProvider,
-    Subscription,
-    Team,
-    TeamMember,
-    User,
-    UserSession,
-)
-from app.db.types import utcnow
 from app.domain.passwords import hash_password
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.domain.teams import membership_key
