@@ -27,6 +27,7 @@ __all__ = (
     "SETTINGS",
     "Binding",
     "ConfigurationError",
+    "DeclaredBinding",
     "MailSettings",
     "Setting",
     "Settings",
@@ -174,18 +175,26 @@ class Setting(Generic[T]):
         return fallback if raw is None else self.parse(self.variable, raw)
 
 
-def read_wrangler_bindings(path: Path) -> dict[str, str]:
-    """Binding name -> kind (``d1`` or ``r2``) declared in a ``wrangler.toml``."""
+@dataclass(frozen=True, slots=True)
+class DeclaredBinding:
+    """One binding a ``wrangler.toml`` declares: its kind and the rest of its table (``migrations_dir``...)."""
+
+    kind: Literal["d1", "r2"]
+    entry: dict[str, Any]
+
+
+def read_wrangler_bindings(path: Path) -> dict[str, DeclaredBinding]:
+    """Binding name -> what ``[[d1_databases]]`` / ``[[r2_buckets]]`` of a ``wrangler.toml`` declare
+    (none when the file does not exist). The one reader of that file, for the settings and the D1 export."""
     if not path.is_file():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    bindings: dict[str, str] = {}
-    for entry in data.get("d1_databases", []):
-        if isinstance(entry, dict) and isinstance(entry.get("binding"), str):
-            bindings[entry["binding"]] = "d1"
-    for entry in data.get("r2_buckets", []):
-        if isinstance(entry, dict) and isinstance(entry.get("binding"), str):
-            bindings[entry["binding"]] = "r2"
+    bindings: dict[str, DeclaredBinding] = {}
+    kinds: tuple[tuple[str, Literal["d1", "r2"]], ...] = (("d1_databases", "d1"), ("r2_buckets", "r2"))
+    for section, kind in kinds:
+        for entry in data.get(section, []):
+            if isinstance(entry, dict) and isinstance(entry.get("binding"), str):
+                bindings[entry["binding"]] = DeclaredBinding(kind, entry)
     return bindings
 
 
@@ -411,13 +420,16 @@ SETTINGS: tuple[Setting[Any], ...] = tuple(value for value in list(globals().val
 """Every declared setting, in declaration order (the README's order)."""
 
 
-def _resolve(name: str, kind: str, declared: dict[str, str], setting: Setting[str | None], default: str) -> Binding:
+def _resolve(
+    name: str, kind: str, declared: dict[str, DeclaredBinding], setting: Setting[str | None], default: str
+) -> Binding:
     override = setting.raw()
     if override:
         return Binding(name=name, url=override, source=f"${setting.variable}")
     if override == "":
         return Binding(name=name, url=None, source=f"${setting.variable} is empty")
-    if declared.get(name) == kind:
+    binding = declared.get(name)
+    if binding is not None and binding.kind == kind:
         return Binding(name=name, url=default, source="wrangler.toml (local default)")
     return Binding(name=name, url=None, source="not declared in wrangler.toml")
 
