@@ -151,7 +151,7 @@ def test_an_injected_failure_changes_nothing(fresh_db: str, monkeypatch: pytest.
     original = seed.insert_plan
 
     async def fail_half_way(db: AsyncSession, plan: Any, progress: Any) -> None:
-        del plan.rows[Organization]  # users go in, then the organizations' children fail
+        del plan.rows[Organization]  # other tables go in, then the organizations' children fail
         await original(db, plan, progress)
 
     monkeypatch.setattr(seed, "insert_plan", fail_half_way)
