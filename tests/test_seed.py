@@ -18,7 +18,7 @@ from app.db import migrations
 from app.db.models import Account, Base, Invitation, Member, Organization, Team, TeamMember, User
 from app.dev import seed
 from app.domain.passwords import verify_password
-from tests.helpers import make_settings, new_database_url, reference_verify
+from tests.helpers import better_auth_verify, make_settings, new_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +142,7 @@ def test_seeded_password_verifies_both_ways(fresh_db: str) -> None:
 
     stored = query(fresh_db, owner_hash)
     assert verify_password(stored, seed.DEFAULT_PASSWORD)
-    assert reference_verify(stored, seed.DEFAULT_PASSWORD)
+    assert better_auth_verify(stored, seed.DEFAULT_PASSWORD)
 
 
 def test_an_injected_failure_changes_nothing(fresh_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
