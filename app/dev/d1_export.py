@@ -40,6 +40,7 @@ __all__ = (
     "check_d1_safe",
     "d1_migrations_dir",
     "export",
+    "main",
     "render_migrations",
     "split_statements",
 )

@@ -39,6 +39,7 @@ __all__ = (
     "MemberFactory",
     "OrganizationFactory",
     "PasskeyFactory",
+    "SeedFactory",
     "SessionFactory",
     "SsoProviderFactory",
     "SubscriptionFactory",

@@ -22,7 +22,7 @@ from app.db.types import from_epoch_ms, to_epoch_ms
 from app.domain.enums import SortDirection
 from app.domain.errors import InvalidInputError
 
-__all__ = ("DEFAULT_LIMIT", "MAX_LIMIT", "Keyset", "KeysetRead", "PageResult", "paginate", "read_page")
+__all__ = ("DEFAULT_LIMIT", "MAX_LIMIT", "Keyset", "KeysetRead", "PageResult", "clamp_limit", "paginate", "read_page")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
