@@ -34,9 +34,12 @@ __all__ = (
     "SHOWN_AS_WRITTEN",
     "JsonFormatter",
     "RedactSecrets",
+    "RedactingQueueHandler",
+    "RedactingStreamHandler",
     "install_json_root_handler",
     "logging_config",
     "redact",
+    "text_queue_handler",
 )
 
 SHOWN_AS_WRITTEN = "shown_as_written"

@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.config import PROMETHEUS_MULTIPROC_DIR
 from app.domain.errors import AuthenticationError, EmailNotVerifiedError, PermissionDeniedError, RateLimitedError
 
 __all__ = (
@@ -41,7 +42,7 @@ __all__ = (
     "render_metrics",
 )
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+MULTIPROC_ENV = PROMETHEUS_MULTIPROC_DIR.variable
 
 PROMETHEUS = PrometheusConfig(app_name="saas-data", prefix="saas", group_path=True, exclude=["^/metrics$"])
 

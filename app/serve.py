@@ -35,12 +35,12 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from app.config import ConfigurationError, Settings, get_settings
+from app.config import PROMETHEUS_MULTIPROC_DIR, ConfigurationError, Settings, get_settings
 
 __all__ = ("main",)
 
 APP_FACTORY = "app.api.application:create_app"
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is first imported
+MULTIPROC_ENV = PROMETHEUS_MULTIPROC_DIR.variable  # read by prometheus_client when it is first imported
 
 logger = logging.getLogger("app.serve")
 

@@ -46,10 +46,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.config import Binding, Settings
-from app.db import migrations, seed
+from app.db import migrations
 from app.db.engine import create_engine, writer
 from app.db.models import Member, Organization, User, UserSession
 from app.db.types import utcnow
+from app.dev import seed
 from app.domain.cookies import SESSION_COOKIE, sign_session_token
 from app.domain.ids import generate_id
 from app.domain.rules import SESSION_LIFETIME, SESSION_TOKEN_LENGTH

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Binding, Settings
-from app.db import migrations, seed
+from app.db import migrations
 from app.db.models import User
 from app.db.types import to_epoch_ms
+from app.dev import seed
 
 # --scale N seeds 3 * (N - 1) + 7 users: this is the 100,000-user data set of the target.
 SCALE_100K_USERS = 33_333
@@ -40,7 +41,7 @@ def storage_value(value: Any) -> Any:
     return value
 
 
-def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
+def raw_floor(path: Path, plan: seed.Plan) -> float:
     """Seconds to insert the plan's rows with sqlite3 executemany, one transaction."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -48,11 +49,7 @@ def raw_floor(path: Path, plan: Any, order: tuple[type, ...]) -> float:
     connection.execute(f"PRAGMA cache_size=-{seed.BULK_CACHE_KIB}")  # the seed's own storage settings
     started = time.perf_counter()
     connection.execute("BEGIN")
-    for model in order:
-        rows = plan.rows.get(model, [])
-        if not rows:
-            continue
-        table = model.__table__  # type: ignore[attr-defined]
+    for table, rows in plan.in_insert_order():
         names = [column.name for column in table.columns]
         columns = ", ".join(f'"{name}"' for name in names)
         marks = ", ".join("?" for _ in names)
@@ -78,7 +75,7 @@ def measure_seed(scale: int) -> dict[str, float]:
         seed_seconds = time.perf_counter() - started
         rows = plan.count()
         users = len(plan.rows.get(User, []))
-        floor_seconds = raw_floor(floor_db, plan, seed.INSERT_ORDER)
+        floor_seconds = raw_floor(floor_db, plan)
     seed_rate, floor_rate = rows / seed_seconds, rows / floor_seconds
     return {
         "rows": rows,

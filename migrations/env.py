@@ -18,7 +18,6 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from alembic import context
-from alembic.autogenerate import rewriter
 from sqlalchemy import inspect, pool
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 config: AlembicCommandConfig = context.config  # type: ignore[assignment]
-writer = rewriter.Rewriter()
 target_metadata = Base.metadata
 
 
@@ -62,7 +60,6 @@ def _configure(**kwargs: Any) -> None:
         user_module_prefix=config.user_module_prefix,
         render_as_batch=config.render_as_batch,
         render_item=render_item,
-        process_revision_directives=writer,
         **kwargs,
     )
 

@@ -310,8 +310,10 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str, **extra:
     return await client.post("/api/auth/sign-in/email", json={"email": email, "password": password, **extra})
 
 
-def reference_verify(stored: str, password: str) -> bool:
-    """Better Auth's algorithm, verbatim from the reference (section 4.1)."""
+def better_auth_verify(stored: str, password: str) -> bool:
+    """Better Auth 1.7's password check (``verifyPassword``: scrypt N=16384, r=16, p=1, 64-byte key over the
+    NFKC-normalized password, stored as ``salt:key`` in hex), written out here independently of
+    ``app.domain.passwords`` so that tests check hashes against Better Auth's format, not against our own code."""
     salt, key_hex = stored.split(":")
     key = hashlib.scrypt(
         unicodedata.normalize("NFKC", password).encode(),

@@ -87,9 +87,11 @@ async def test_absent_storage_binding_is_reported_by_readiness(settings: Setting
 def test_wrangler_bindings_are_read_by_name(tmp_path: Path) -> None:
     config = tmp_path / "wrangler.toml"
     config.write_text('[[d1_databases]]\nbinding = "DB"\ndatabase_name = "x"\n\n[[r2_buckets]]\nbinding = "FILES"\n')
-    assert read_wrangler_bindings(config) == {"DB": "d1", "FILES": "r2"}
+    assert {name: b.kind for name, b in read_wrangler_bindings(config).items()} == {"DB": "d1", "FILES": "r2"}
     project = read_wrangler_bindings(Path(__file__).resolve().parent.parent / "wrangler.toml")
-    assert project == {"DB": "d1", "STORAGE": "r2"}
+    assert {name: b.kind for name, b in project.items()} == {"DB": "d1", "STORAGE": "r2"}
+    assert project["DB"].entry["migrations_dir"] == "migrations/d1"
+    assert read_wrangler_bindings(tmp_path / "missing.toml") == {}
 
 
 def test_settings_resolve_bindings_from_wrangler_and_environment(

@@ -16,8 +16,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.config import PROJECT_ROOT, Settings
-from app.db.d1_export import D1ExportError, check_d1_safe, d1_migrations_dir, export, render_migrations
 from app.db.migrations import upgrade
+from app.dev.d1_export import D1ExportError, check_d1_safe, d1_migrations_dir, export, render_migrations
 from tests.helpers import add_revision, copy_migrations, make_settings
 from tests.sqlite_schema import describe_file
 

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from app.db import migrations, seed
+from app.db import migrations
 from app.db.models import Account, Base, Invitation, Member, Organization, Team, TeamMember, User
+from app.dev import seed
 from app.domain.passwords import verify_password
-from tests.helpers import make_settings, new_database_url, reference_verify
+from tests.helpers import better_auth_verify, make_settings, new_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,7 +142,7 @@ def test_seeded_password_verifies_both_ways(fresh_db: str) -> None:
 
     stored = query(fresh_db, owner_hash)
     assert verify_password(stored, seed.DEFAULT_PASSWORD)
-    assert reference_verify(stored, seed.DEFAULT_PASSWORD)
+    assert better_auth_verify(stored, seed.DEFAULT_PASSWORD)
 
 
 def test_an_injected_failure_changes_nothing(fresh_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,7 +151,7 @@ def test_an_injected_failure_changes_nothing(fresh_db: str, monkeypatch: pytest.
     original = seed.insert_plan
 
     async def fail_half_way(db: AsyncSession, plan: Any, progress: Any) -> None:
-        del plan.rows[Organization]  # users go in, then the organizations' children fail
+        del plan.rows[Organization]  # other tables go in, then the organizations' children fail
         await original(db, plan, progress)
 
     monkeypatch.setattr(seed, "insert_plan", fail_half_way)
@@ -205,3 +206,26 @@ def test_a_production_configuration_needs_force(fresh_db: str) -> None:
     assert forced.returncode == 0, forced.stderr
     assert "owner@seed.example.com" in forced.stdout
     assert "gho_" not in forced.stdout + forced.stderr  # OAuth tokens are never printed
+
+
+def test_messages_are_not_wrapped_when_output_is_captured(tmp_path: Path) -> None:
+    """Captured output is not a terminal: Rich's 80-column fallback must not split a message."""
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "seed.py"),
+            "--quiet",
+            "--database-url",
+            f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any("Run `litestar database upgrade` first." in line for line in lines), result.stderr
+    assert len(lines) == 1, result.stderr

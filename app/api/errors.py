@@ -37,7 +37,20 @@ from app.domain.errors import (
 )
 from app.domain.schemas.base import FieldError, ProblemDetails
 
-__all__ = ("DATABASE_ERRORS", "PROBLEM_MEDIA_TYPE", "exception_handlers", "problem_response")
+__all__ = (
+    "DATABASE_ERRORS",
+    "PROBLEM_MEDIA_TYPE",
+    "exception_handlers",
+    "handle_database_error",
+    "handle_domain_error",
+    "handle_http_exception",
+    "handle_unexpected",
+    "handle_validation_error",
+    "is_connectivity_error",
+    "is_integrity_error",
+    "is_lock_timeout",
+    "problem_response",
+)
 
 logger = logging.getLogger("app.api.errors")
 

@@ -37,7 +37,21 @@ from app.repositories.organizations import decode_metadata
 from app.repositories.pagination import PageResult
 from app.repositories.sso import masked_config
 
-__all__ = ("account_out", "page_out", "passkey_out", "session_out", "user_out")
+__all__ = (
+    "account_out",
+    "auth_result_out",
+    "invitation_out",
+    "member_out",
+    "organization_out",
+    "page_out",
+    "passkey_out",
+    "session_out",
+    "sso_provider_out",
+    "subscription_out",
+    "team_member_out",
+    "team_out",
+    "user_out",
+)
 
 M = TypeVar("M")
 S = TypeVar("S")

@@ -18,7 +18,10 @@ from app.config import Settings
 from app.domain.errors import AuthenticationError
 from app.metrics import render_metrics
 
-__all__ = ("metrics",)
+__all__ = (
+    "metrics",
+    "require_metrics_token",
+)
 
 
 def require_metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:

@@ -20,7 +20,7 @@ from app.domain.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from app.domain.errors import PermissionDeniedError
 from app.domain.origins import OriginVerdict, check_request_origin, is_trusted, trusted_origins
 
-__all__ = ("TrustedOriginsCORS", "cors_config", "require_trusted_origin", "trusted_for", "verdict_for")
+__all__ = ("TrustedOriginsCORS", "base_url_for", "cors_config", "require_trusted_origin", "trusted_for", "verdict_for")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXPOSED_HEADERS = ["set-auth-token"]

@@ -2,7 +2,8 @@
 
 Physical table and column names are exactly Better Auth 1.7's defaults (camelCase, as ``npx auth
 migrate`` creates them) so that a Better Auth server can use the same database; Python attributes
-are snake_case. See ``shared/reference/better-auth-schema.md`` for every column.
+are snake_case. ``tests/test_schema.py`` compares every column with Better Auth's own DDL (in
+``tests/data``), and README.md (Schema) states the storage conventions.
 
 Rules kept here:
 - every Better Auth value that Better Auth leaves to a default has a server default too, so rows

@@ -53,6 +53,7 @@ __all__ = (
     "authenticate",
     "change_password",
     "check_password",
+    "hash_off_loop",
     "impersonate",
     "register",
     "restore_impersonator",
@@ -60,6 +61,7 @@ __all__ = (
     "sign_in",
     "sign_up",
     "stop_impersonating",
+    "verify_off_loop",
 )
 
 

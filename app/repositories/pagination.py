@@ -22,7 +22,7 @@ from app.db.types import from_epoch_ms, to_epoch_ms
 from app.domain.enums import SortDirection
 from app.domain.errors import InvalidInputError
 
-__all__ = ("DEFAULT_LIMIT", "MAX_LIMIT", "Keyset", "KeysetRead", "PageResult", "paginate", "read_page")
+__all__ = ("DEFAULT_LIMIT", "MAX_LIMIT", "Keyset", "KeysetRead", "PageResult", "clamp_limit", "paginate", "read_page")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -93,16 +93,13 @@ async def paginate(
     *,
     limit: int | None,
     cursor: str | None,
-    with_total: bool = True,
 ) -> PageResult[T]:
     """One page of ``statement`` (a select of one entity, already filtered) in keyset order.
 
-    ``total`` counts the filtered rows (one indexed count; skip it with ``with_total=False``).
+    ``total`` counts the filtered rows (one indexed count).
     """
     size = clamp_limit(limit)
-    total = None
-    if with_total:
-        total = (await db.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
+    total = (await db.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
     page = statement.order_by(*keyset.order_by()).limit(size + 1)
     if cursor:
         page = page.where(keyset.after(cursor))

@@ -52,7 +52,7 @@ FLOW_IDS = [
 ]
 
 ENDPOINTS = (
-    # Better Auth 1.7's endpoint table (the reference's), as the client calls them.
+    # Better Auth 1.7's endpoints (its documented auth and plugin routes), as the client calls them.
     "POST /sign-up/email",
     "POST /sign-in/email",
     "POST /sign-out",

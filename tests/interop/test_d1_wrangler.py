@@ -17,8 +17,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.config import PROJECT_ROOT
-from app.db.d1_export import d1_migrations_dir
 from app.db.migrations import upgrade
+from app.dev.d1_export import d1_migrations_dir
 from tests.helpers import make_settings
 from tests.interop.tools import run_node
 from tests.sqlite_schema import SCHEMA_QUERIES, describe, describe_file

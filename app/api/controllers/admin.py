@@ -31,7 +31,7 @@ from app.repositories import sessions as session_repo
 from app.repositories import subscriptions as subscription_repo
 from app.repositories import users as user_repo
 
-__all__ = ("ADMIN_ROUTER", "ImpersonationController")
+__all__ = ("ADMIN_ROUTER", "AdminController", "AdminSubscriptionController", "ImpersonationController")
 
 
 class AdminController(Controller):

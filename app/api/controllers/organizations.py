@@ -62,6 +62,8 @@ __all__ = (
     "OrganizationScopedController",
     "SsoProviderController",
     "TeamController",
+    "provide_membership",
+    "provide_viewer",
 )
 
 OrgId = Annotated[str, PathParameter(max_length=128)]

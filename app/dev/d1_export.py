@@ -25,14 +25,13 @@ import io
 import re
 import sqlite3
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from advanced_alchemy.alembic.commands import AlembicCommands
 from alembic.script import ScriptDirectory
 
-from app.config import DB_BINDING, PROJECT_ROOT, Binding, Settings, get_settings
+from app.config import DB_BINDING, PROJECT_ROOT, Binding, Settings, get_settings, read_wrangler_bindings
 from app.db.engine import sqlalchemy_config
 
 __all__ = (
@@ -41,6 +40,7 @@ __all__ = (
     "check_d1_safe",
     "d1_migrations_dir",
     "export",
+    "main",
     "render_migrations",
     "split_statements",
 )
@@ -81,10 +81,9 @@ class D1Migration:
 
 def d1_migrations_dir(wrangler_toml: Path) -> Path:
     """The ``migrations_dir`` of the ``DB`` binding (wrangler's default is ``migrations``)."""
-    data = tomllib.loads(wrangler_toml.read_text(encoding="utf-8"))
-    for entry in data.get("d1_databases", []):
-        if isinstance(entry, dict) and entry.get("binding") == DB_BINDING:
-            return (wrangler_toml.parent / str(entry.get("migrations_dir", "migrations"))).resolve()
+    binding = read_wrangler_bindings(wrangler_toml).get(DB_BINDING)
+    if binding is not None and binding.kind == "d1":
+        return (wrangler_toml.parent / str(binding.entry.get("migrations_dir", "migrations"))).resolve()
     msg = f"{wrangler_toml} declares no [[d1_databases]] binding named {DB_BINDING!r}"
     raise D1ExportError(msg)
 

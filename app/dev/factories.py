@@ -8,7 +8,6 @@ the caller decides), never random garbage: no relationships or foreign keys are 
 from __future__ import annotations
 
 import random
-import string
 from typing import Any, Generic, TypeVar
 
 from faker import Faker
@@ -30,6 +29,7 @@ from app.db.models import (
     User,
     UserSession,
 )
+from app.domain.ids import ALPHABET
 
 __all__ = (
     "FAKER",
@@ -39,6 +39,7 @@ __all__ = (
     "MemberFactory",
     "OrganizationFactory",
     "PasskeyFactory",
+    "SeedFactory",
     "SessionFactory",
     "SsoProviderFactory",
     "SubscriptionFactory",
@@ -55,7 +56,6 @@ M = TypeVar("M", bound=Base)
 
 FAKER = Faker("en_US")
 RNG = random.Random()  # noqa: S311 - development data must be reproducible, not secret
-_ID_ALPHABET = string.ascii_letters + string.digits
 LOCALES = ("en", "en-US", "en-GB", "fr-FR", "de-DE", "es-ES", "pt-BR", "ja-JP", "zh-Hant-TW", "nl-NL", "it-IT")
 TEAM_NAMES = ("Platform", "Design", "Growth", "Mobile", "Data", "Security", "Support", "Billing", "Infra", "Docs")
 
@@ -68,7 +68,7 @@ def seed_factories(seed: int) -> None:
 
 # Every byte value maps to one of the 62 symbols; ids need not be uniform (they are development
 # data and never secrets), only reproducible and cheap: this is ~10x faster than RNG.choices.
-_ID_BYTES = bytes(ord(_ID_ALPHABET[value % len(_ID_ALPHABET)]) for value in range(256))
+_ID_BYTES = bytes(ord(ALPHABET[value % len(ALPHABET)]) for value in range(256))
 
 
 def random_id(size: int = 32) -> str:
