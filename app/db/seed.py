@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from typing import Any, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Table, delete, func, insert, inspect, select, update
+from sqlalchemy import Table, delete, func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Binding, Settings, get_settings
@@ -67,6 +66,7 @@ from app.db.types import utcnow
 from app.domain.passwords import hash_password
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.domain.teams import membership_key
+from app.repositories.teams import remove_team_members
 from app.repositories.users import CREDENTIAL_PROVIDER
 
 SEED_DOMAIN = "seed.example.com"
@@ -350,11 +350,7 @@ async def remove_previous_seed(db: AsyncSession) -> None:
     seeded_users = select(User.id).where(User.email.like(f"%@{SEED_DOMAIN}"))
     seeded_orgs = select(Organization.id).where(Organization.slug.like(f"{SEED_SLUG_PREFIX}%"))
     # Seeded users may have been added by hand to other teams: keep those counters exact.
-    removed = await db.execute(
-        delete(TeamMember).where(TeamMember.user_id.in_(seeded_users)).returning(TeamMember.team_id)
-    )
-    for team_id, count in Counter(removed.scalars().all()).items():
-        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - count))
+    await remove_team_members(db, TeamMember.user_id.in_(seeded_users))
     await db.execute(delete(Subscription).where(Subscription.reference_id.in_(seeded_orgs)))
     await db.execute(delete(SsoProvider).where(SsoProvider.organization_id.in_(seeded_orgs)))
     await db.execute(delete(Invitation).where(Invitation.email.like(f"%@{SEED_DOMAIN}")))
