@@ -63,7 +63,7 @@ from app.db.models import (
     UserSession,
 )
 from app.db.types import utcnow
-from app.domain.passwords import hash_password
+from app.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.domain.teams import membership_key
 from app.repositories.teams import remove_team_members
@@ -438,8 +438,8 @@ def parse(argv: Sequence[str]) -> Options:
     args = parser.parse_args(argv)
     if args.scale < 1:
         parser.error("--scale must be at least 1")
-    if not 8 <= len(args.password) <= 128:
-        parser.error("--password must be 8 to 128 characters")
+    if not MIN_PASSWORD_LENGTH <= len(args.password) <= MAX_PASSWORD_LENGTH:
+        parser.error(f"--password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters")
     return Options(args.database_url, args.seed, args.scale, args.password, args.force, args.quiet)
 
 

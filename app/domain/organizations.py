@@ -7,6 +7,8 @@ rule raises the typed error of ``app.domain.errors`` it stands for; none reads t
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from app.domain.enums import MemberRole
@@ -14,6 +16,7 @@ from app.domain.errors import ConflictError, PermissionDeniedError
 from app.domain.permissions import effective_role, is_at_least
 
 __all__ = (
+    "alternative_slug",
     "check_member_removal",
     "check_not_last_owner",
     "check_role",
@@ -22,7 +25,22 @@ __all__ = (
     "count_owners",
     "is_owner",
     "join_roles",
+    "slugify",
 )
+
+
+def slugify(name: str) -> str:
+    """The slug of an organization created without one: ASCII (accents dropped), lower case, runs
+    of anything else one ``-``, at most 48 characters; ``org`` when nothing is left. Always
+    matches the REST API's slug pattern (``^[a-z0-9]+(?:-[a-z0-9]+)*$``)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:48].strip("-") or "org"
+
+
+def alternative_slug(name: str, suffix: str) -> str:
+    """The slug tried when ``slugify(name)`` is taken: its first 40 characters and ``suffix``."""
+    return f"{slugify(name)[:40]}-{suffix}"
 
 
 def join_roles(roles: Sequence[MemberRole]) -> str:

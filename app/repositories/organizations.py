@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from app.db.reader import Reader
 from app.domain.enums import MemberRole, SortDirection
 from app.domain.errors import ConflictError, NotFoundError
 from app.domain.organizations import (
+    alternative_slug,
     check_member_removal,
     check_not_last_owner,
     check_role,
@@ -28,6 +27,7 @@ from app.domain.organizations import (
     count_owners,
     is_owner,
     join_roles,
+    slugify,
 )
 from app.domain.permissions import effective_role
 from app.domain.records import MemberRecord, OrganizationRecord
@@ -98,12 +98,6 @@ def decode_metadata(value: str | None) -> dict[str, Any] | None:
     except msgspec.DecodeError:
         return None
     return decoded if isinstance(decoded, dict) else None
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:48].strip("-") or "org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +232,7 @@ async def create_organization(
     else:
         slug = slugify(data.name)
         while await is_slug_taken(db, slug):
-            slug = f"{slugify(data.name)[:40]}-{secrets.token_hex(3)}"
+            slug = alternative_slug(data.name, secrets.token_hex(3))
     organization = Organization(
         name=data.name.strip(), slug=slug, logo=data.logo, metadata_json=encode_metadata(data.metadata)
     )
