@@ -16,7 +16,7 @@ from app.db.models import Invitation, Member, Team, TeamMember, UserSession
 from app.domain.enums import InvitationStatus, MemberRole
 from app.domain.errors import ConflictError, NotFoundError
 from app.domain.organizations import check_role
-from app.domain.teams import join_team_ids, membership_key, split_team_ids
+from app.domain.teams import check_not_last_team, join_team_ids, membership_key, split_team_ids
 from app.repositories.locks import lock_organizations
 from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
 
@@ -102,8 +102,7 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *,
         count = (
             await db.execute(select(func.count()).select_from(Team).where(Team.organization_id == team.organization_id))
         ).scalar_one()
-        if count <= 1:
-            raise ConflictError("The organization's last team cannot be removed.", code="last_team")
+        check_not_last_team(count)
     pending = (
         await db.execute(
             select(Invitation).where(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from app.domain.teams import join_team_ids, membership_key, split_team_ids
+import pytest
+
+from app.domain.errors import ConflictError
+from app.domain.teams import check_not_last_team, join_team_ids, membership_key, split_team_ids
 
 
 def test_split_team_ids() -> None:
@@ -30,3 +33,10 @@ def test_membership_key_is_base64url_sha256_of_the_json_pair() -> None:
     assert membership_key("user-1", "team-1") != key  # the order matters
     # JSON.stringify leaves non-ASCII as it is (UTF-8), as json.dumps(ensure_ascii=False) does.
     assert base64.urlsafe_b64decode(membership_key("é", "u") + "=") == hashlib.sha256('["é","u"]'.encode()).digest()
+
+
+def test_the_last_team_stays() -> None:
+    check_not_last_team(2)
+    with pytest.raises(ConflictError) as raised:
+        check_not_last_team(1)
+    assert raised.value.code == "last_team"
