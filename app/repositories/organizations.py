@@ -1,4 +1,5 @@
-"""Organizations and their members, with the owner/admin/member rules."""
+"""Organizations and their members: loading, locking and storing them. The rules (roles, who may
+assign them, the last owner, slugs) are in ``app.domain.organizations``, which these functions call."""
 
 from __future__ import annotations
 
