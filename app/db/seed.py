@@ -197,7 +197,7 @@ class Builder:
 
     def team(self, organization: Row, members: Iterable[Row], name: str | None = None) -> Row:
         created = self.moment(RNG.uniform(1, 9))
-        team = self.make(TeamFactory, organization_id=organization.id, created_at=created, member_count=0)
+        team = self.make(TeamFactory, organization_id=organization.id, created_at=created)
         if name:
             team["name"] = name
         for user in members:

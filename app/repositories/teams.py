@@ -52,7 +52,7 @@ async def create_team(db: AsyncSession, membership: Membership, name: str, *, up
     names no ``updatedAt``: PostgreSQL fills it with the column's default (Kysely leaves the column
     out), SQLite stores NULL (Drizzle writes NULL for every column it is not given)."""
     check_role(membership.member.role, MemberRole.ADMIN)
-    team = Team(name=name.strip(), organization_id=membership.organization.id, member_count=0)
+    team = Team(name=name.strip(), organization_id=membership.organization.id)  # memberCount: 0 by default
     db.add(team)
     await db.flush()
     if not updated and db.get_bind().dialect.name == "sqlite":
