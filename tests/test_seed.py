@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.db import migrations
 from app.db.models import Account, Base, Invitation, Member, Organization, Team, TeamMember, User
 from app.dev import seed
 from app.domain.passwords import verify_password
+from app.domain.teams import membership_key
 from tests.helpers import better_auth_verify, make_settings, new_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +62,42 @@ def fresh_db(backend: str, tmp_path: Path, pg_database_factory: list[str]) -> st
 def run_seed(url: str, *args: str) -> int:
     result: int = seed.main(["--database-url", url, "--quiet", *args])
     return result
+
+
+def test_reseeding_lowers_the_counter_of_a_hand_made_team_by_the_seeded_members_it_loses(fresh_db: str) -> None:
+    """The seed's removal goes through the one writer of ``memberCount``: a hand-made team with a
+    hand-made member and two seeded ones ends with one, its ``updatedAt`` untouched."""
+    edited = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    async def hand_made(db: AsyncSession) -> None:
+        seeded = (await db.execute(select(User.id).where(User.email.like("%@seed.example.com")).limit(2))).scalars()
+        db.add_all(
+            [
+                User(id="hand-user", name="Hand", email="hand@example.org"),
+                Organization(id="hand-org", name="H", slug="hand"),
+            ]
+        )
+        await db.flush()
+        db.add(Team(id="hand-team", name="T", organization_id="hand-org", member_count=3, updated_at=edited))
+        await db.flush()
+        for user_id in ["hand-user", *seeded]:
+            db.add(
+                TeamMember(team_id="hand-team", user_id=user_id, membership_key=membership_key("hand-team", user_id))
+            )
+        await db.commit()
+
+    async def hand_team(db: AsyncSession) -> tuple[int, int, datetime | None]:
+        team = (await db.execute(select(Team).where(Team.id == "hand-team"))).scalar_one()
+        rows = select(func.count()).select_from(TeamMember).where(TeamMember.team_id == "hand-team")
+        return team.member_count, (await db.execute(rows)).scalar_one(), team.updated_at
+
+    assert run_seed(fresh_db) == 0
+    query(fresh_db, hand_made)
+    assert run_seed(fresh_db) == 0
+    count, rows, updated_at = query(fresh_db, hand_team)
+    assert (count, rows) == (1, 1)
+    assert updated_at is not None
+    assert updated_at.replace(tzinfo=updated_at.tzinfo or UTC) == edited
 
 
 def test_seed_twice_gives_the_same_rows_and_keeps_hand_made_ones(fresh_db: str) -> None:

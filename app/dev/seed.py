@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import sys
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Table, delete, func, insert, inspect, select, update
+from sqlalchemy import Table, delete, func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Binding, Settings, get_settings
@@ -37,7 +36,6 @@ from app.db.models import (
     Organization,
     SsoProvider,
     Subscription,
-    Team,
     TeamMember,
     User,
 )
@@ -60,9 +58,10 @@ from app.dev.factories import (
     row_values,
     seed_factories,
 )
-from app.domain.passwords import hash_password
+from app.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
 from app.domain.teams import membership_key
+from app.repositories.teams import remove_team_members
 from app.repositories.users import CREDENTIAL_PROVIDER
 
 SEED_DOMAIN = "seed.example.com"
@@ -204,7 +203,7 @@ class Builder:
 
     def team(self, organization: Row, members: Iterable[Row], name: str | None = None) -> Row:
         created = self.moment(RNG.uniform(1, 9))
-        team = self.make(TeamFactory, organization_id=organization.id, created_at=created, member_count=0)
+        team = self.make(TeamFactory, organization_id=organization.id, created_at=created)
         if name:
             team["name"] = name
         for user in members:
@@ -357,11 +356,7 @@ async def remove_previous_seed(db: AsyncSession) -> None:
     seeded_users = select(User.id).where(User.email.like(f"%@{SEED_DOMAIN}"))
     seeded_orgs = select(Organization.id).where(Organization.slug.like(f"{SEED_SLUG_PREFIX}%"))
     # Seeded users may have been added by hand to other teams: keep those counters exact.
-    removed = await db.execute(
-        delete(TeamMember).where(TeamMember.user_id.in_(seeded_users)).returning(TeamMember.team_id)
-    )
-    for team_id, count in Counter(removed.scalars().all()).items():
-        await db.execute(update(Team).where(Team.id == team_id).values(member_count=Team.member_count - count))
+    await remove_team_members(db, TeamMember.user_id.in_(seeded_users))
     await db.execute(delete(Subscription).where(Subscription.reference_id.in_(seeded_orgs)))
     await db.execute(delete(SsoProvider).where(SsoProvider.organization_id.in_(seeded_orgs)))
     await db.execute(delete(Invitation).where(Invitation.email.like(f"%@{SEED_DOMAIN}")))
@@ -448,8 +443,8 @@ def parse(argv: Sequence[str]) -> Options:
     args = parser.parse_args(argv)
     if args.scale < 1:
         parser.error("--scale must be at least 1")
-    if not 8 <= len(args.password) <= 128:
-        parser.error("--password must be 8 to 128 characters")
+    if not MIN_PASSWORD_LENGTH <= len(args.password) <= MAX_PASSWORD_LENGTH:
+        parser.error(f"--password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters")
     return Options(args.database_url, args.seed, args.scale, args.password, args.force, args.quiet)
 
 

@@ -6,7 +6,9 @@ import base64
 import hashlib
 import json
 
-__all__ = ("join_team_ids", "membership_key", "split_team_ids")
+from app.domain.errors import ConflictError
+
+__all__ = ("check_not_last_team", "join_team_ids", "membership_key", "split_team_ids")
 
 
 def membership_key(team_id: str, user_id: str) -> str:
@@ -24,3 +26,10 @@ def split_team_ids(value: str | None) -> list[str]:
 
 def join_team_ids(team_ids: list[str]) -> str | None:
     return ",".join(dict.fromkeys(team_ids)) or None
+
+
+def check_not_last_team(teams: int) -> None:
+    """Where the organization's last team must stay (Better Auth's default), one of ``teams``
+    may be removed only if there are others."""
+    if teams <= 1:
+        raise ConflictError("The organization's last team cannot be removed.", code="last_team")

@@ -1,14 +1,15 @@
-"""Invitations: ``pending`` → ``accepted`` | ``rejected`` | ``canceled``, expiring after 48 hours.
+"""Invitations: loading, locking and storing them; the state machine (``pending`` → ``accepted`` |
+``rejected`` | ``canceled``, expiring after 48 hours) and who may invite whom are the rules of
+``app.domain.invitations``.
 
-Only a pending, unexpired invitation changes state, and every change is a conditional update
-(``WHERE status = 'pending'``), so two concurrent accepts cannot both succeed.
+Every change of state is a conditional update (``WHERE status = 'pending'``), so two concurrent
+accepts cannot both succeed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +19,21 @@ from app.db.types import utcnow
 from app.domain.enums import InvitationStatus, MemberRole, SortDirection
 from app.domain.errors import (
     ConflictError,
-    ExpiredError,
     InvalidStateError,
     NotFoundError,
-    PermissionDeniedError,
 )
-from app.domain.permissions import is_at_least
+from app.domain.invitations import (
+    OnPending,
+    active_team_after_accept,
+    check_cancel,
+    check_invited_roles,
+    check_reinvite,
+    check_transition,
+    expiry,
+)
+from app.domain.organizations import join_roles
 from app.domain.records import SessionRecord, UserRecord
-from app.domain.rules import INVITATION_LIFETIME, is_invitee, normalize_email
+from app.domain.rules import is_invitee, normalize_email
 from app.domain.schemas.orgs import InvitationCreate
 from app.domain.teams import join_team_ids, split_team_ids
 from app.repositories.organizations import Membership, lock_membership, lock_organizations, require_role
@@ -33,7 +41,6 @@ from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.teams import add_team_member
 
 __all__ = (
-    "OnPending",
     "accept_invitation",
     "cancel_invitation",
     "create_invitation",
@@ -42,17 +49,6 @@ __all__ = (
     "list_organization_invitations",
     "reject_invitation",
 )
-
-
-class OnPending(StrEnum):
-    """What inviting an email that already has a pending invitation does."""
-
-    UPDATE = "update"
-    """Extend it, with the new role, teams and inviter (the REST API)."""
-    EXTEND = "extend"
-    """Extend it, nothing else (Better Auth's ``resend``)."""
-    REFUSE = "refuse"
-    """Refuse (409 ``already_invited``), as Better Auth does without ``resend``."""
 
 
 async def get_invitation(db: AsyncSession, invitation_id: str) -> Invitation | None:
@@ -75,10 +71,9 @@ async def create_invitation(
     """
     membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
-    granted = tuple(dict.fromkeys(roles)) if roles else (data.role,)
-    role = ",".join(r.value for r in granted)
-    if MemberRole.OWNER in granted and not is_at_least(membership.member.role, MemberRole.OWNER):
-        raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
+    granted = tuple(roles) if roles else (data.role,)
+    check_invited_roles(membership.member.role, granted)
+    role = join_roles(granted)
     organization_id = membership.organization.id
     email = normalize_email(data.email)
     already = await db.execute(
@@ -114,13 +109,8 @@ async def create_invitation(
         )
     ).scalar_one_or_none()
     if existing is not None:
-        if on_pending is OnPending.REFUSE:
-            raise ConflictError("This email already has a pending invitation.", code="already_invited")
-        invites_owner = MemberRole.OWNER.value in (existing.role or "").split(",")
-        is_owner = is_at_least(membership.member.role, MemberRole.OWNER)
-        if on_pending is OnPending.EXTEND and invites_owner and not is_owner:
-            raise PermissionDeniedError("Only an owner can invite an owner.", code="owner_required")
-        existing.expires_at = now + INVITATION_LIFETIME
+        check_reinvite(membership.member.role, existing.role, on_pending)
+        existing.expires_at = expiry(now)
         if on_pending is OnPending.UPDATE:
             existing.role = role
             existing.team_id = join_team_ids(team_ids)
@@ -133,7 +123,7 @@ async def create_invitation(
         role=role,
         team_id=join_team_ids(team_ids),
         status=InvitationStatus.PENDING.value,
-        expires_at=now + INVITATION_LIFETIME,
+        expires_at=expiry(now),
         created_at=now,
         inviter_id=inviter_id,
     )
@@ -189,19 +179,13 @@ async def _load_for_invitee(db: AsyncSession, invitation_id: str, user: UserReco
     return invitation
 
 
-def _check_open(invitation: Invitation, now: datetime, *, even_expired: bool = False) -> None:
-    if invitation.status != InvitationStatus.PENDING.value:
-        raise InvalidStateError(f"This invitation is already {invitation.status}.", code="invitation_not_pending")
-    if invitation.expires_at <= now and not even_expired:
-        raise ExpiredError("This invitation has expired.", code="invitation_expired")
-
-
 async def _transition(
     db: AsyncSession, invitation: Invitation, to: InvitationStatus, now: datetime, *, even_expired: bool = False
 ) -> None:
-    """``pending → to`` only if still pending (and unexpired, unless ``even_expired``) at this instant
-    (a conditional update)."""
-    _check_open(invitation, now, even_expired=even_expired)
+    """``pending → to`` if ``check_transition`` allows it, and only if the row is still pending (and
+    unexpired, unless ``even_expired``) at this instant: a conditional update, so that of two
+    concurrent answers one fails."""
+    check_transition(invitation.status, invitation.expires_at, to, now, even_expired=even_expired)
     still_open = [Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING.value]
     if not even_expired:
         still_open.append(Invitation.expires_at > now)
@@ -252,7 +236,7 @@ async def accept_invitation(
         .where(UserSession.id == session.id)
         .values(
             active_organization_id=invitation.organization_id,
-            active_team_id=team_ids[0] if len(team_ids) == 1 else None,
+            active_team_id=active_team_after_accept(team_ids),
         )
     )
     await db.refresh(member)
@@ -273,7 +257,6 @@ async def cancel_invitation(db: AsyncSession, membership: Membership, invitation
     invitation = await db.get(Invitation, invitation_id)
     if invitation is None or invitation.organization_id != membership.organization.id:
         raise NotFoundError("No such invitation.", code="invitation_not_found")
-    if invitation.inviter_id != membership.member.user_id:
-        require_role(membership, MemberRole.ADMIN)
+    check_cancel(membership.member.user_id, membership.member.role, invitation.inviter_id)
     await _transition(db, invitation, InvitationStatus.CANCELED, utcnow())
     return invitation

@@ -1,11 +1,10 @@
-"""Organizations and their members, with the owner/admin/member rules."""
+"""Organizations and their members: loading, locking and storing them. The rules (roles, who may
+assign them, the last owner, slugs) are in ``app.domain.organizations``, which these functions call."""
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +18,27 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.db.models import Invitation, Member, Organization, Team, TeamMember, User, UserSession
 from app.db.reader import Reader
 from app.domain.enums import MemberRole, SortDirection
-from app.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
-from app.domain.permissions import effective_role, is_at_least
+from app.domain.errors import ConflictError, NotFoundError
+from app.domain.organizations import (
+    alternative_slug,
+    check_member_removal,
+    check_not_last_owner,
+    check_role,
+    check_role_change,
+    count_owners,
+    is_owner,
+    join_roles,
+    slugify,
+)
+from app.domain.permissions import effective_role
 from app.domain.records import MemberRecord, OrganizationRecord
 from app.domain.schemas.orgs import OrganizationCreate, OrganizationUpdate
 from app.repositories.filters import FieldFilter, condition, ordering
 from app.repositories.flush import flush_or_conflict
+from app.repositories.locks import lock_organizations
 from app.repositories.pagination import MAX_LIMIT, Keyset, KeysetRead, PageResult, read_page
 from app.repositories.shapes import MEMBER, ORGANIZATION, USER
+from app.repositories.teams import remove_team_members
 
 __all__ = (
     "MEMBER_FIELDS",
@@ -48,6 +60,7 @@ __all__ = (
     "lock_membership",
     "lock_organizations",
     "owner_count",
+    "owners_for",
     "read_members",
     "read_membership",
     "read_my_organizations",
@@ -86,12 +99,6 @@ def decode_metadata(value: str | None) -> dict[str, Any] | None:
     except msgspec.DecodeError:
         return None
     return decoded if isinstance(decoded, dict) else None
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:48].strip("-") or "org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,21 +196,6 @@ async def find_organization(
     return (await db.execute(select(Organization).where(Organization.slug == slug))).scalar_one_or_none()
 
 
-async def lock_organizations(db: AsyncSession, organization_ids: Iterable[str]) -> None:
-    """Serialize changes to these organizations' memberships (owners, members, invitations, teams).
-
-    Every check-then-write rule of an organization (the last owner, one membership per user, one
-    pending invitation per email) runs under this lock. On PostgreSQL it is a row lock on each
-    organization, taken in id order so that two writers never wait on each other in a cycle; on
-    SQLite, writers are serialized already (they begin with ``BEGIN IMMEDIATE``).
-    """
-    ids = sorted(set(organization_ids))
-    if ids:
-        await db.execute(
-            select(Organization.id).where(Organization.id.in_(ids)).order_by(Organization.id).with_for_update()
-        )
-
-
 async def lock_membership(db: AsyncSession, membership: Membership) -> Membership:
     """Lock the organization, then re-read the caller's membership: a role checked under the lock
     is the role the caller has now (a concurrent request may have demoted or removed them)."""
@@ -219,8 +211,8 @@ async def lock_membership(db: AsyncSession, membership: Membership) -> Membershi
 
 
 def require_role(membership: Membership, role: MemberRole) -> None:
-    if not is_at_least(membership.member.role, role):
-        raise PermissionDeniedError(f"Only an organization {role.value} or above may do this.", code="role_required")
+    """The caller's role is ``role`` or above (``app.domain.organizations.check_role``)."""
+    check_role(membership.member.role, role)
 
 
 async def is_slug_taken(db: AsyncSession, slug: str, except_id: str | None = None) -> bool:
@@ -241,7 +233,7 @@ async def create_organization(
     else:
         slug = slugify(data.name)
         while await is_slug_taken(db, slug):
-            slug = f"{slugify(data.name)[:40]}-{secrets.token_hex(3)}"
+            slug = alternative_slug(data.name, secrets.token_hex(3))
     organization = Organization(
         name=data.name.strip(), slug=slug, logo=data.logo, metadata_json=encode_metadata(data.metadata)
     )
@@ -310,13 +302,14 @@ async def _get_member(db: AsyncSession, organization_id: str, member_id: str) ->
 
 
 async def owner_count(db: AsyncSession, organization_id: str) -> int:
-    members = (await db.execute(select(Member.role).where(Member.organization_id == organization_id))).scalars()
-    return sum(1 for role in members if effective_role(role) is MemberRole.OWNER)
+    roles = (await db.execute(select(Member.role).where(Member.organization_id == organization_id))).scalars()
+    return count_owners(roles)
 
 
-async def _ensure_not_last_owner(db: AsyncSession, member: Member, action: str) -> None:
-    if effective_role(member.role) is MemberRole.OWNER and await owner_count(db, member.organization_id) <= 1:
-        raise ConflictError(f"The last owner cannot {action}; make another member owner first.", code="last_owner")
+async def owners_for(db: AsyncSession, member_role: str | None, organization_id: str) -> int:
+    """The organization's owner count as the last-owner rule needs it: counted only when the
+    member is an owner (for anyone else the rule ignores it)."""
+    return await owner_count(db, organization_id) if is_owner(member_role) else 0
 
 
 async def change_member_role(
@@ -326,41 +319,21 @@ async def change_member_role(
 
     Several roles (Better Auth's ``["admin", "member"]``) are stored joined with ``,``.
     """
-    roles = (role,) if isinstance(role, MemberRole) else tuple(dict.fromkeys(role))
+    roles = (role,) if isinstance(role, MemberRole) else tuple(role)
     membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
-    grants_owner = MemberRole.OWNER in roles
-    touches_owner = grants_owner or effective_role(member.role) is MemberRole.OWNER
-    if touches_owner and membership.role is not MemberRole.OWNER:
-        raise PermissionDeniedError("Only an owner can grant or change the owner role.", code="owner_required")
-    if not grants_owner:
-        await _ensure_not_last_owner(db, member, "be demoted")
-    member.role = ",".join(r.value for r in roles)
+    owners = await owners_for(db, member.role, member.organization_id)
+    check_role_change(membership.member.role, member.role, roles, owners)
+    member.role = join_roles(roles)
     await db.flush()
     return member
 
 
 async def _drop_from_teams(db: AsyncSession, organization_id: str, user_id: str) -> None:
     """Remove a leaving member from the organization's teams, keeping the counters exact."""
-    team_ids = select(Team.id).where(Team.organization_id == organization_id)
-    removed = (
-        (
-            await db.execute(
-                delete(TeamMember)
-                .where(TeamMember.user_id == user_id, TeamMember.team_id.in_(team_ids))
-                .returning(TeamMember.team_id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for team_id in removed:
-        await db.execute(
-            update(Team)
-            .where(Team.id == team_id)
-            .values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
-        )
+    in_organization = select(Team.id).where(Team.organization_id == organization_id)
+    await remove_team_members(db, TeamMember.user_id == user_id, TeamMember.team_id.in_(in_organization))
     await db.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.active_organization_id == organization_id)
@@ -378,15 +351,15 @@ async def remove_member(db: AsyncSession, membership: Membership, member_id: str
     membership = await lock_membership(db, membership)
     require_role(membership, MemberRole.ADMIN)
     member = await _get_member(db, membership.organization.id, member_id)
-    if effective_role(member.role) is MemberRole.OWNER and membership.role is not MemberRole.OWNER:
-        raise PermissionDeniedError("Only an owner can remove an owner.", code="owner_required")
-    await _ensure_not_last_owner(db, member, "be removed")
+    owners = await owners_for(db, member.role, member.organization_id)
+    check_member_removal(membership.member.role, member.role, owners)
     await _remove(db, member)
 
 
 async def leave_organization(db: AsyncSession, membership: Membership) -> None:
     membership = await lock_membership(db, membership)
-    await _ensure_not_last_owner(db, membership.member, "leave")
+    member = membership.member
+    check_not_last_owner(member.role, await owners_for(db, member.role, member.organization_id), "leave")
     await _remove(db, membership.member)
 
 

@@ -4,16 +4,25 @@ member is in (their primary team) or nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Invitation, Member, Team, TeamMember, UserSession
 from app.domain.enums import InvitationStatus, MemberRole
 from app.domain.errors import ConflictError, NotFoundError
-from app.domain.teams import join_team_ids, membership_key, split_team_ids
-from app.repositories.organizations import Membership, lock_organizations, require_role
+from app.domain.organizations import check_role
+from app.domain.teams import check_not_last_team, join_team_ids, membership_key, split_team_ids
+from app.repositories.locks import lock_organizations
 from app.repositories.pagination import MAX_LIMIT, Keyset, PageResult, paginate
+
+if TYPE_CHECKING:
+    # Not at run time: the organizations module calls ``remove_team_members`` of this one.
+    from app.repositories.organizations import Membership
 
 __all__ = (
     "add_team_member",
@@ -26,6 +35,7 @@ __all__ = (
     "list_teams",
     "list_user_teams",
     "remove_team_member",
+    "remove_team_members",
     "rename_team",
 )
 
@@ -41,8 +51,8 @@ async def create_team(db: AsyncSession, membership: Membership, name: str, *, up
     """``updated=False``: the row Better Auth writes for a new organization's default team, which
     names no ``updatedAt``: PostgreSQL fills it with the column's default (Kysely leaves the column
     out), SQLite stores NULL (Drizzle writes NULL for every column it is not given)."""
-    require_role(membership, MemberRole.ADMIN)
-    team = Team(name=name.strip(), organization_id=membership.organization.id, member_count=0)
+    check_role(membership.member.role, MemberRole.ADMIN)
+    team = Team(name=name.strip(), organization_id=membership.organization.id)  # memberCount: 0 by default
     db.add(team)
     await db.flush()
     if not updated and db.get_bind().dialect.name == "sqlite":
@@ -59,7 +69,7 @@ async def list_teams(
 
 
 async def rename_team(db: AsyncSession, membership: Membership, team_id: str, name: str) -> Team:
-    require_role(membership, MemberRole.ADMIN)
+    check_role(membership.member.role, MemberRole.ADMIN)
     team = await get_team(db, membership, team_id)
     team.name = name.strip()
     await db.flush()
@@ -86,14 +96,13 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *,
     """Delete a team: its team members go with it; memberships of the organization stay; pending
     invitations stop naming it. ``keep_last``: the organization's last team stays (Better Auth's
     default, 409 ``last_team``)."""
-    require_role(membership, MemberRole.ADMIN)
+    check_role(membership.member.role, MemberRole.ADMIN)
     team = await get_team(db, membership, team_id)
     if keep_last:
         count = (
             await db.execute(select(func.count()).select_from(Team).where(Team.organization_id == team.organization_id))
         ).scalar_one()
-        if count <= 1:
-            raise ConflictError("The organization's last team cannot be removed.", code="last_team")
+        check_not_last_team(count)
     pending = (
         await db.execute(
             select(Invitation).where(
@@ -113,6 +122,31 @@ async def delete_team(db: AsyncSession, membership: Membership, team_id: str, *,
         await _reassign_primary_team(db, membership.organization.id, user_id)
 
 
+async def _count_members(db: AsyncSession, team_ids: Iterable[str], step: int) -> None:
+    """The one writer of ``team.memberCount``: ``step`` (+1 per member added, -1 per member removed)
+    for each occurrence of a team in ``team_ids``.
+
+    Each team gets one atomic ``UPDATE team SET memberCount = memberCount + n``: the database adds,
+    so concurrent writers never lose a change (on PostgreSQL the update row-locks the team until the
+    transaction ends); teams are updated in id order, so two writers lock them in the same order.
+    ``updatedAt`` stays: a count changing is not an edit of the team.
+    """
+    for team_id, times in sorted(Counter(team_ids).items()):
+        await db.execute(
+            update(Team)
+            .where(Team.id == team_id)
+            .values(member_count=Team.member_count + step * times, updated_at=Team.updated_at)
+        )
+
+
+async def remove_team_members(db: AsyncSession, *criteria: ColumnElement[bool]) -> list[str]:
+    """Delete the ``teamMember`` rows matching ``criteria`` and lower their teams' ``memberCount``
+    (the only way team members are removed, but with their team); returns the teams they were in."""
+    removed = (await db.execute(delete(TeamMember).where(*criteria).returning(TeamMember.team_id))).scalars().all()
+    await _count_members(db, removed, -1)
+    return list(removed)
+
+
 async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, user_id: str) -> TeamMember:
     """Add an organization member to one of its teams (409 if already in it)."""
     await lock_organizations(db, [organization_id])
@@ -130,9 +164,7 @@ async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, 
             await db.flush()
     except IntegrityError as exc:
         raise ConflictError("This user is already in the team.", code="already_in_team") from exc
-    await db.execute(
-        update(Team).where(Team.id == team_id).values(member_count=Team.member_count + 1, updated_at=Team.updated_at)
-    )
+    await _count_members(db, [team_id], +1)
     if member.team_id is None:
         member.team_id = team_id
         await db.flush()
@@ -140,20 +172,16 @@ async def add_team_member(db: AsyncSession, organization_id: str, team_id: str, 
 
 
 async def add_member_to_team(db: AsyncSession, membership: Membership, team_id: str, user_id: str) -> TeamMember:
-    require_role(membership, MemberRole.ADMIN)
+    check_role(membership.member.role, MemberRole.ADMIN)
     team = await get_team(db, membership, team_id)
     return await add_team_member(db, membership.organization.id, team.id, user_id)
 
 
 async def remove_team_member(db: AsyncSession, membership: Membership, team_id: str, user_id: str) -> None:
-    require_role(membership, MemberRole.ADMIN)
+    check_role(membership.member.role, MemberRole.ADMIN)
     team = await get_team(db, membership, team_id)
-    result = await db.execute(delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if not await remove_team_members(db, TeamMember.team_id == team.id, TeamMember.user_id == user_id):
         raise NotFoundError("This user is not in the team.", code="team_member_not_found")
-    await db.execute(
-        update(Team).where(Team.id == team.id).values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
-    )
     await db.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.active_team_id == team.id)

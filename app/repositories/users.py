@@ -7,21 +7,22 @@ from datetime import datetime
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Account, Member, Team, TeamMember, User
+from app.db.models import Account, Member, TeamMember, User
 from app.db.types import utcnow
-from app.domain.enums import MemberRole, SortDirection, UserRole
+from app.domain.enums import SortDirection, UserRole
 from app.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from app.domain.permissions import effective_role
+from app.domain.organizations import check_user_deletion
 from app.domain.rules import is_valid_locale, normalize_email
 from app.domain.schemas.users import AdminUserUpdate, ProfileUpdate
 from app.repositories.filters import FieldFilter, condition, ordering
 from app.repositories.flush import flush_or_conflict
-from app.repositories.organizations import lock_organizations, owner_count
+from app.repositories.organizations import lock_organizations, owners_for
 from app.repositories.pagination import Keyset, PageResult, paginate
 from app.repositories.sessions import delete_user_sessions
+from app.repositories.teams import remove_team_members
 
 __all__ = (
     "CREDENTIAL_PROVIDER",
@@ -148,22 +149,8 @@ async def delete_user(db: AsyncSession, user_id: str) -> None:
     memberships = (await db.execute(select(Member.organization_id, Member.role).where(Member.user_id == user_id))).all()
     await lock_organizations(db, [organization_id for organization_id, _ in memberships])
     owned = (await db.execute(select(Member.organization_id, Member.role).where(Member.user_id == user_id))).all()
-    for organization_id, role in owned:
-        if effective_role(role) is MemberRole.OWNER and await owner_count(db, organization_id) <= 1:
-            raise ConflictError(
-                "This user is the last owner of an organization; make another member owner first.", code="last_owner"
-            )
-    teams = (
-        (await db.execute(delete(TeamMember).where(TeamMember.user_id == user_id).returning(TeamMember.team_id)))
-        .scalars()
-        .all()
-    )
-    for team_id in teams:
-        await db.execute(
-            update(Team)
-            .where(Team.id == team_id)
-            .values(member_count=Team.member_count - 1, updated_at=Team.updated_at)
-        )
+    check_user_deletion([(role, await owners_for(db, role, organization_id)) for organization_id, role in owned])
+    await remove_team_members(db, TeamMember.user_id == user_id)
     result = await db.execute(delete(User).where(User.id == user_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFoundError("No such user.", code="user_not_found")

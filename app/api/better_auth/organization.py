@@ -28,6 +28,7 @@ from app.api.better_auth.validation import payload, query
 from app.api.dependencies import DB, reader
 from app.domain.enums import InvitationStatus, MemberRole, SortDirection
 from app.domain.instants import utcnow
+from app.domain.invitations import OnPending
 from app.domain.permissions import is_at_least
 from app.domain.rules import is_invitee, is_valid_email
 from app.domain.schemas.ba_core import StatusOut
@@ -62,6 +63,7 @@ from app.domain.schemas.ba_organization import (
     UpdateOrganizationBody,
 )
 from app.domain.schemas.orgs import InvitationCreate, OrganizationCreate, OrganizationUpdate
+from app.domain.teams import split_team_ids
 from app.repositories import invitations as invitation_repo
 from app.repositories import organizations as org_repo
 from app.repositories import sessions as session_repo
@@ -69,7 +71,6 @@ from app.repositories import teams as team_repo
 from app.repositories import users as user_repo
 from app.repositories.auth import Authenticated
 from app.repositories.filters import FieldFilter
-from app.repositories.invitations import OnPending
 from app.repositories.organizations import Membership
 from app.repositories.pagination import MAX_LIMIT
 
@@ -369,7 +370,7 @@ class OrganizationController(Controller):
             raise ba_error(400, "INVITATION_NOT_FOUND")
         if not is_invitee(invitation.email, caller.user.email):
             raise ba_error(403, "YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION")
-        one_team = len([t for t in (invitation.team_id or "").split(",") if t.strip()]) == 1
+        one_team = len(split_team_ids(invitation.team_id)) == 1
         accepted, member = await invitation_repo.accept_invitation(db, invitation.id, caller.user, caller.session)
         if one_team:
             set_session_cookie(request, caller.session.token)
