@@ -1,4 +1,5 @@
-"""A small multi-tenant world built straight through the repositories (no HTTP, no scrypt):
+"""A small multi-tenant world built through the repositories and the model factories (no HTTP,
+no scrypt; team members through the counters' one writer, ``teams.add_team_member``):
 one organization with an owner, an admin, a member and a target member, its teams, an invitation,
 an SSO provider and a subscription; a second organization the callers do not belong to; a user
 who is in no organization, a global admin, and an invitee."""
@@ -10,12 +11,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from app.db.models import Invitation, Member, Organization, Passkey, SsoProvider, Subscription, Team, TeamMember, User
+from app.db.models import User
 from app.db.types import utcnow
+from app.dev.factories import (
+    InvitationFactory,
+    MemberFactory,
+    OrganizationFactory,
+    PasskeyFactory,
+    SsoProviderFactory,
+    SubscriptionFactory,
+    TeamFactory,
+)
 from app.domain.enums import UserRole
 from app.domain.rules import INVITATION_LIFETIME, SESSION_LIFETIME
-from app.domain.teams import membership_key
 from app.repositories import sessions as session_repo
+from app.repositories import teams as team_repo
 from app.repositories import users as user_repo
 
 ROLES = ("anonymous", "non_member", "member", "org_admin", "owner", "global_admin")
@@ -53,65 +63,42 @@ async def build_world(engine: AsyncEngine) -> World:
         invitee = await user("invitee")
         stranger = await user("stranger")
 
-        org = Organization(name="Acme", slug=f"acme-{tag}")
-        other = Organization(name="Other", slug=f"other-{tag}")
+        org = OrganizationFactory.build(name="Acme", slug=f"acme-{tag}")
+        other = OrganizationFactory.build(name="Other", slug=f"other-{tag}")
         db.add_all([org, other])
         await db.flush()
         members = [
-            Member(organization_id=org.id, user_id=owner.id, role="owner"),
-            Member(organization_id=org.id, user_id=org_admin.id, role="admin"),
-            Member(organization_id=org.id, user_id=member.id, role="member"),
-            Member(organization_id=org.id, user_id=target.id, role="member"),
-            Member(organization_id=other.id, user_id=stranger.id, role="owner"),
+            MemberFactory.build(organization_id=org.id, user_id=owner.id, role="owner"),
+            MemberFactory.build(organization_id=org.id, user_id=org_admin.id, role="admin"),
+            MemberFactory.build(organization_id=org.id, user_id=member.id, role="member"),
+            MemberFactory.build(organization_id=org.id, user_id=target.id, role="member"),
+            MemberFactory.build(organization_id=other.id, user_id=stranger.id, role="owner"),
         ]
-        db.add_all(members)
-        team = Team(name="Core", organization_id=org.id, member_count=1)
-        empty_team = Team(name="Empty", organization_id=org.id, member_count=0)
-        other_team = Team(name="Theirs", organization_id=other.id, member_count=0)
-        db.add_all([team, empty_team, other_team])
+        team = TeamFactory.build(name="Core", organization_id=org.id)
+        empty_team = TeamFactory.build(name="Empty", organization_id=org.id)
+        other_team = TeamFactory.build(name="Theirs", organization_id=other.id)
+        db.add_all([*members, team, empty_team, other_team])
         await db.flush()
-        db.add(TeamMember(team_id=team.id, user_id=target.id, membership_key=membership_key(team.id, target.id)))
-        now = utcnow()
-        invitation = Invitation(
-            organization_id=org.id,
-            email=invitee.email,
-            role="member",
-            status="pending",
-            expires_at=now + INVITATION_LIFETIME,
-            inviter_id=owner.id,
+        await team_repo.add_team_member(db, org.id, team.id, target.id)  # the counters' one writer
+        expires_at = utcnow() + INVITATION_LIFETIME
+        invitation = InvitationFactory.build(
+            organization_id=org.id, email=invitee.email, expires_at=expires_at, inviter_id=owner.id
         )
-        other_invitation = Invitation(
-            organization_id=other.id,
-            email=invitee.email,
-            role="member",
-            status="pending",
-            expires_at=now + INVITATION_LIFETIME,
-            inviter_id=stranger.id,
+        other_invitation = InvitationFactory.build(
+            organization_id=other.id, email=invitee.email, expires_at=expires_at, inviter_id=stranger.id
         )
-        provider = SsoProvider(
+        provider = SsoProviderFactory.build(
             provider_id=f"acme-oidc-{tag}",
-            issuer="https://idp.example.com",
             domain="acme.example.com",
-            oidc_config='{"clientId":"cid","clientSecret":"top-secret-value"}',
+            oidc_config='{"clientId":"cid","clientSecret":"top-secret-value"}',  # the leak scans look for it
             user_id=owner.id,
             organization_id=org.id,
         )
-        other_provider = SsoProvider(
-            provider_id=f"other-oidc-{tag}",
-            issuer="https://idp.example.org",
-            domain="other.example.org",
-            user_id=stranger.id,
-            organization_id=other.id,
+        other_provider = SsoProviderFactory.build(
+            provider_id=f"other-oidc-{tag}", domain="other.example.org", user_id=stranger.id, organization_id=other.id
         )
-        subscription = Subscription(plan="pro", reference_id=org.id, status="active", seats=5)
-        passkey = Passkey(
-            public_key="pQE=",
-            user_id=target.id,
-            credential_id=f"cred-{tag}",
-            counter=0,
-            device_type="singleDevice",
-            backed_up=False,
-        )
+        subscription = SubscriptionFactory.build(reference_id=org.id)
+        passkey = PasskeyFactory.build(user_id=target.id, credential_id=f"cred-{tag}")
         db.add_all([invitation, other_invitation, provider, other_provider, subscription, passkey])
         await db.commit()
         world.ids.update(
