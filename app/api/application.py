@@ -17,14 +17,11 @@ from app.api.better_auth import app_exception_handlers, better_auth_router
 from app.api.better_auth.email import MAIL_RATE_LIMITER_STATE_KEY
 from app.api.client_address import TRUSTED_PROXIES_STATE_KEY, TrustedProxies
 from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
+from app.api.controllers.invitations import InvitationController
 from app.api.controllers.me import MeController
-from app.api.controllers.organizations import (
-    InvitationController,
-    OrganizationController,
-    OrganizationScopedController,
-    SsoProviderController,
-    TeamController,
-)
+from app.api.controllers.organizations import OrganizationController, OrganizationScopedController
+from app.api.controllers.sso_providers import SsoProviderController
+from app.api.controllers.teams import TeamController
 from app.api.dependencies import (
     DATABASE_STATE_KEY,
     READER_STATE_KEY,
