@@ -12,7 +12,7 @@ from app.api.auth import Auth, client_info, require_admin
 from app.api.dependencies import DB
 from app.api.mappers import auth_result_out, page_out, session_out, subscription_out, user_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.enums import SortDirection, SubscriptionStatus, UserRole
 from app.domain.errors import InvalidStateError
 from app.domain.schemas.base import Page
@@ -53,8 +53,8 @@ class AdminController(Controller):
         banned: FromQuery[bool | None] = None,
         sort_by: Annotated[str, QueryParameter(name="sortBy", description="createdAt, name or email")] = "createdAt",
         sort_direction: Annotated[SortDirection, QueryParameter(name="sortDirection")] = SortDirection.DESC,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[UserOut]:
         page = await user_repo.list_users(
             db,
@@ -63,8 +63,8 @@ class AdminController(Controller):
             banned=banned,
             sort_by=sort_by,
             direction=sort_direction,
-            limit=limit,
-            cursor=cursor,
+            limit=paging.limit,
+            cursor=paging.cursor,
         )
         return page_out(page, user_out)
 
@@ -157,11 +157,10 @@ class AdminController(Controller):
         db: DB,
         auth: Auth,
         user_id: Id,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        paging: Paging,
     ) -> Page[SessionOut]:
         await user_repo.get_user(db, user_id)
-        page = await session_repo.list_user_sessions(db, user_id, limit=limit, cursor=cursor)
+        page = await session_repo.list_user_sessions(db, user_id, limit=paging.limit, cursor=paging.cursor)
         return page_out(page, session_out)
 
     @delete(
@@ -234,11 +233,11 @@ class AdminSubscriptionController(Controller):
         status: FromQuery[SubscriptionStatus | None] = None,
         plan: Annotated[str | None, QueryParameter(max_length=100)] = None,
         reference_id: Annotated[str | None, QueryParameter(name="referenceId", max_length=128)] = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[SubscriptionOut]:
         page = await subscription_repo.list_subscriptions(
-            db, status=status, plan=plan, reference_id=reference_id, limit=limit, cursor=cursor
+            db, status=status, plan=plan, reference_id=reference_id, limit=paging.limit, cursor=paging.cursor
         )
         return page_out(page, subscription_out)
 

@@ -10,7 +10,7 @@ from app.api.auth import Auth
 from app.api.dependencies import DB
 from app.api.mappers import account_out, invitation_out, page_out, passkey_out, session_out, user_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import InvitationOut
 from app.domain.schemas.users import (
@@ -73,10 +73,9 @@ class MeController(Controller):
         self,
         db: DB,
         auth: Auth,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        paging: Paging,
     ) -> Page[SessionOut]:
-        page = await session_repo.list_user_sessions(db, auth.user.id, limit=limit, cursor=cursor)
+        page = await session_repo.list_user_sessions(db, auth.user.id, limit=paging.limit, cursor=paging.cursor)
         return page_out(page, lambda s: session_out(s, auth.session.id))
 
     @delete(
@@ -134,10 +133,11 @@ class MeController(Controller):
         self,
         db: DB,
         auth: Auth,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        paging: Paging,
     ) -> Page[AccountOut]:
-        return page_out(await account_repo.list_accounts(db, auth.user.id, limit=limit, cursor=cursor), account_out)
+        return page_out(
+            await account_repo.list_accounts(db, auth.user.id, limit=paging.limit, cursor=paging.cursor), account_out
+        )
 
     @get(
         "/invitations",
@@ -145,10 +145,8 @@ class MeController(Controller):
         summary="Pending, unexpired invitations to my email",
         responses=problems(401, 403, 422),
     )
-    async def list_invitations(
-        self, db: DB, auth: Auth, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[InvitationOut]:
-        page = await invitation_repo.list_my_invitations(db, auth.user, limit=limit, cursor=cursor)
+    async def list_invitations(self, db: DB, auth: Auth, paging: Paging) -> Page[InvitationOut]:
+        page = await invitation_repo.list_my_invitations(db, auth.user, limit=paging.limit, cursor=paging.cursor)
         return page_out(page, lambda item: invitation_out(item[0], item[1]))
 
     @get("/passkeys", operation_id="listMyPasskeys", summary="My passkeys", responses=problems(401, 403, 422))
@@ -156,10 +154,11 @@ class MeController(Controller):
         self,
         db: DB,
         auth: Auth,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        paging: Paging,
     ) -> Page[PasskeyOut]:
-        return page_out(await account_repo.list_passkeys(db, auth.user.id, limit=limit, cursor=cursor), passkey_out)
+        return page_out(
+            await account_repo.list_passkeys(db, auth.user.id, limit=paging.limit, cursor=paging.cursor), passkey_out
+        )
 
     @patch(
         "/passkeys/{passkey_id:str}",

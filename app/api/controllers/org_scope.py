@@ -17,7 +17,17 @@ from app.api.dependencies import DB, reader
 from app.repositories import organizations as org_repo
 from app.repositories.organizations import Membership, MembershipRecord
 
-__all__ = ("ORG_SCOPE", "MembershipDep", "OrgId", "ViewerDep", "provide_membership", "provide_viewer")
+__all__ = (
+    "ORG_SCOPE",
+    "VIEWER_ACCESS",
+    "MembershipDep",
+    "OrgId",
+    "ViewerDep",
+    "membership_access",
+    "provide_membership",
+    "provide_viewer",
+    "viewer_access",
+)
 
 OrgId = Annotated[str, PathParameter(max_length=128)]
 
@@ -36,5 +46,22 @@ MembershipDep = NamedDependency[Membership]
 """Handler parameter type of the caller's membership (``membership``, for writes)."""
 ViewerDep = NamedDependency[MembershipRecord]
 """Handler parameter type of the caller's membership (``viewer``, read-only)."""
-ORG_SCOPE = {"membership": Provide(provide_membership), "viewer": Provide(provide_viewer)}
-"""The dependencies of a controller under ``/api/organizations/{orgId}``."""
+
+
+async def membership_access(membership: MembershipDep) -> object:
+    return membership
+
+
+async def viewer_access(viewer: ViewerDep) -> object:
+    return viewer
+
+
+ORG_SCOPE = {
+    "membership": Provide(provide_membership),
+    "viewer": Provide(provide_viewer),
+    "access": Provide(membership_access),
+}
+"""The dependencies of a controller under ``/api/organizations/{orgId}``: a list is behind the
+caller's membership (a non-member gets 404 before a bad page gets 422). A list handler that reads
+through ``viewer`` instead declares ``dependencies=VIEWER_ACCESS``."""
+VIEWER_ACCESS = {"access": Provide(viewer_access)}

@@ -10,11 +10,11 @@ from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth
-from app.api.controllers.org_scope import ORG_SCOPE, MembershipDep, ViewerDep
+from app.api.controllers.org_scope import ORG_SCOPE, VIEWER_ACCESS, MembershipDep, ViewerDep
 from app.api.dependencies import DB, reader
 from app.api.mappers import invitation_out, member_out, organization_out, page_out, subscription_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.enums import InvitationStatus
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
@@ -55,10 +55,10 @@ class OrganizationController(Controller):
         summary="Organizations I belong to, with my role",
         responses=problems(401, 403, 422),
     )
-    async def list_mine(
-        self, state: State, auth: Auth, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[OrganizationOut]:
-        page = await org_repo.read_my_organizations(reader(state), auth.user.id, limit=limit, cursor=cursor)
+    async def list_mine(self, state: State, auth: Auth, paging: Paging) -> Page[OrganizationOut]:
+        page = await org_repo.read_my_organizations(
+            reader(state), auth.user.id, limit=paging.limit, cursor=paging.cursor
+        )
         return page_out(page, lambda item: organization_out(item[1], item[0].role))
 
 
@@ -96,11 +96,12 @@ class OrganizationScopedController(Controller):
         operation_id="listMembers",
         summary="Members, in the order they joined",
         responses=problems(401, 403, 404, 422),
+        dependencies=VIEWER_ACCESS,
     )
-    async def members(
-        self, state: State, viewer: ViewerDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[MemberOut]:
-        return page_out(await org_repo.read_members(reader(state), viewer, limit=limit, cursor=cursor), member_out)
+    async def members(self, state: State, viewer: ViewerDep, paging: Paging) -> Page[MemberOut]:
+        return page_out(
+            await org_repo.read_members(reader(state), viewer, limit=paging.limit, cursor=paging.cursor), member_out
+        )
 
     @patch(
         "/members/{member_id:str}",
@@ -161,11 +162,11 @@ class OrganizationScopedController(Controller):
         db: DB,
         membership: MembershipDep,
         status: FromQuery[InvitationStatus | None] = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[InvitationOut]:
         page = await invitation_repo.list_organization_invitations(
-            db, membership, status=status, limit=limit, cursor=cursor
+            db, membership, status=status, limit=paging.limit, cursor=paging.cursor
         )
         return page_out(page, invitation_out)
 
@@ -185,8 +186,8 @@ class OrganizationScopedController(Controller):
         summary="The organization's subscriptions",
         responses=problems(401, 403, 404, 422),
     )
-    async def subscriptions(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[SubscriptionOut]:
-        page = await subscription_repo.list_organization_subscriptions(db, membership, limit=limit, cursor=cursor)
+    async def subscriptions(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[SubscriptionOut]:
+        page = await subscription_repo.list_organization_subscriptions(
+            db, membership, limit=paging.limit, cursor=paging.cursor
+        )
         return page_out(page, subscription_out)

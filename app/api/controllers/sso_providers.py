@@ -10,7 +10,7 @@ from app.api.controllers.org_scope import ORG_SCOPE, MembershipDep
 from app.api.dependencies import DB
 from app.api.mappers import page_out, sso_provider_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import SsoProviderCreate, SsoProviderOut, SsoProviderUpdate
 from app.repositories import sso as sso_repo
@@ -39,10 +39,10 @@ class SsoProviderController(Controller):
         summary="SSO providers (secrets masked; owner or admin)",
         responses=problems(401, 403, 404, 422),
     )
-    async def list_providers(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[SsoProviderOut]:
-        return page_out(await sso_repo.list_providers(db, membership, limit=limit, cursor=cursor), sso_provider_out)
+    async def list_providers(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[SsoProviderOut]:
+        return page_out(
+            await sso_repo.list_providers(db, membership, limit=paging.limit, cursor=paging.cursor), sso_provider_out
+        )
 
     @get(
         "/{provider_id:str}",

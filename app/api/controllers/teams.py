@@ -10,7 +10,7 @@ from app.api.controllers.org_scope import ORG_SCOPE, MembershipDep
 from app.api.dependencies import DB
 from app.api.mappers import page_out, team_member_out, team_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import TeamCreate, TeamMemberAdd, TeamMemberOut, TeamOut, TeamUpdate
 from app.repositories import teams as team_repo
@@ -34,10 +34,8 @@ class TeamController(Controller):
         return team_out(await team_repo.create_team(db, membership, data.name))
 
     @get("/", operation_id="listTeams", summary="Teams of the organization", responses=problems(401, 403, 404, 422))
-    async def list_teams(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[TeamOut]:
-        return page_out(await team_repo.list_teams(db, membership, limit=limit, cursor=cursor), team_out)
+    async def list_teams(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[TeamOut]:
+        return page_out(await team_repo.list_teams(db, membership, limit=paging.limit, cursor=paging.cursor), team_out)
 
     @get("/{team_id:str}", operation_id="getTeam", summary="A team", responses=problems(401, 403, 404))
     async def read(self, db: DB, membership: MembershipDep, team_id: Id) -> TeamOut:
@@ -68,10 +66,8 @@ class TeamController(Controller):
         summary="Members of a team",
         responses=problems(401, 403, 404, 422),
     )
-    async def members(
-        self, db: DB, membership: MembershipDep, team_id: Id, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[TeamMemberOut]:
-        page = await team_repo.list_team_members(db, membership, team_id, limit=limit, cursor=cursor)
+    async def members(self, db: DB, membership: MembershipDep, team_id: Id, paging: Paging) -> Page[TeamMemberOut]:
+        page = await team_repo.list_team_members(db, membership, team_id, limit=paging.limit, cursor=paging.cursor)
         return page_out(page, team_member_out)
 
     @post(
