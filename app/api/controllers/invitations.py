@@ -10,6 +10,7 @@ from app.api.dependencies import DB
 from app.api.mappers import invitation_out, member_out
 from app.api.openapi import problems
 from app.api.params import Id
+from app.domain.errors import AuthenticationError, ConflictError, ExpiredError, NotFoundError, PermissionDeniedError
 from app.domain.schemas.orgs import InvitationOut, MemberOut
 from app.repositories import invitations as invitation_repo
 from app.repositories import organizations as org_repo
@@ -28,7 +29,7 @@ class InvitationController(Controller):
         operation_id="acceptInvitation",
         summary="Accept: join with the invited role and teams; the organization becomes active",
         status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, ExpiredError),
     )
     async def accept(self, db: DB, auth: Auth, invitation_id: Id) -> MemberOut:
         _invitation, member = await invitation_repo.accept_invitation(db, invitation_id, auth.user, auth.session)
@@ -39,7 +40,7 @@ class InvitationController(Controller):
         operation_id="rejectInvitation",
         summary="Reject an invitation",
         status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, ExpiredError),
     )
     async def reject(self, db: DB, auth: Auth, invitation_id: Id) -> InvitationOut:
         return invitation_out(await invitation_repo.reject_invitation(db, invitation_id, auth.user))

@@ -16,6 +16,14 @@ from app.api.mappers import invitation_out, member_out, organization_out, page_o
 from app.api.openapi import problems
 from app.api.params import Id, Paging
 from app.domain.enums import InvitationStatus
+from app.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    ExpiredError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationCreate,
@@ -43,7 +51,7 @@ class OrganizationController(Controller):
         operation_id="createOrganization",
         summary="Create an organization; I become its owner and it becomes my active one",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, ConflictError, InvalidInputError),
     )
     async def create(self, db: DB, auth: Auth, data: JSONBody[OrganizationCreate]) -> OrganizationOut:
         membership = await org_repo.create_organization(db, auth.user.id, data, session_id=auth.session.id)
@@ -53,7 +61,7 @@ class OrganizationController(Controller):
         "/",
         operation_id="listMyOrganizations",
         summary="Organizations I belong to, with my role",
-        responses=problems(401, 403, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, InvalidInputError),
     )
     async def list_mine(self, state: State, auth: Auth, paging: Paging) -> Page[OrganizationOut]:
         page = await org_repo.read_my_organizations(
@@ -67,7 +75,12 @@ class OrganizationScopedController(Controller):
     tags = ["organizations"]
     dependencies = ORG_SCOPE
 
-    @get("/", operation_id="getOrganization", summary="An organization I belong to", responses=problems(401, 403, 404))
+    @get(
+        "/",
+        operation_id="getOrganization",
+        summary="An organization I belong to",
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
+    )
     async def read(self, viewer: ViewerDep) -> OrganizationOut:
         return organization_out(viewer.organization, viewer.member.role)
 
@@ -75,7 +88,7 @@ class OrganizationScopedController(Controller):
         "/",
         operation_id="updateOrganization",
         summary="Update (owner or admin)",
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def update(self, db: DB, membership: MembershipDep, data: JSONBody[OrganizationUpdate]) -> OrganizationOut:
         organization = await org_repo.update_organization(db, membership, data)
@@ -86,7 +99,7 @@ class OrganizationScopedController(Controller):
         operation_id="deleteOrganization",
         summary="Delete with everything in it (owner)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def remove(self, db: DB, membership: MembershipDep) -> None:
         await org_repo.delete_organization(db, membership)
@@ -95,7 +108,7 @@ class OrganizationScopedController(Controller):
         "/members",
         operation_id="listMembers",
         summary="Members, in the order they joined",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
         dependencies=VIEWER_ACCESS,
     )
     async def members(self, state: State, viewer: ViewerDep, paging: Paging) -> Page[MemberOut]:
@@ -107,7 +120,7 @@ class OrganizationScopedController(Controller):
         "/members/{member_id:str}",
         operation_id="updateMemberRole",
         summary="Change a member's role (owner or admin; only an owner grants or changes owner)",
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def change_role(
         self, db: DB, membership: MembershipDep, member_id: Id, data: JSONBody[MemberRoleUpdate]
@@ -120,7 +133,7 @@ class OrganizationScopedController(Controller):
         operation_id="removeMember",
         summary="Remove a member (owner or admin; admins cannot remove owners)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def remove_member(self, db: DB, membership: MembershipDep, member_id: Id) -> None:
         await org_repo.remove_member(db, membership, member_id)
@@ -130,7 +143,7 @@ class OrganizationScopedController(Controller):
         operation_id="leaveOrganization",
         summary="Leave (the last owner cannot)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def leave(self, db: DB, membership: MembershipDep) -> None:
         await org_repo.leave_organization(db, membership)
@@ -141,7 +154,7 @@ class OrganizationScopedController(Controller):
         summary="Invite an email with a role and teams (owner or admin); re-inviting extends the pending one",
         status_code=HTTP_201_CREATED,
         responses={
-            **problems(401, 403, 404, 409, 422),
+            **problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
             200: ResponseSpec(InvitationOut, description="The pending invitation to this email, extended"),
         },
     )
@@ -155,7 +168,7 @@ class OrganizationScopedController(Controller):
         "/invitations",
         operation_id="listInvitations",
         summary="Invitations of the organization, newest first",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def invitations(
         self,
@@ -175,7 +188,7 @@ class OrganizationScopedController(Controller):
         operation_id="cancelInvitation",
         summary="Cancel a pending invitation (owner, admin or the inviter)",
         status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, ExpiredError),
     )
     async def cancel(self, db: DB, membership: MembershipDep, invitation_id: Id) -> InvitationOut:
         return invitation_out(await invitation_repo.cancel_invitation(db, membership, invitation_id))
@@ -184,7 +197,7 @@ class OrganizationScopedController(Controller):
         "/subscriptions",
         operation_id="listOrganizationSubscriptions",
         summary="The organization's subscriptions",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def subscriptions(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[SubscriptionOut]:
         page = await subscription_repo.list_organization_subscriptions(

@@ -11,6 +11,13 @@ from app.api.dependencies import DB
 from app.api.mappers import page_out, sso_provider_out
 from app.api.openapi import problems
 from app.api.params import Id, Paging
+from app.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import SsoProviderCreate, SsoProviderOut, SsoProviderUpdate
 from app.repositories import sso as sso_repo
@@ -28,7 +35,7 @@ class SsoProviderController(Controller):
         operation_id="createSsoProvider",
         summary="Register an OIDC or SAML provider (owner or admin)",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def create(self, db: DB, membership: MembershipDep, data: JSONBody[SsoProviderCreate]) -> SsoProviderOut:
         return sso_provider_out(await sso_repo.create_provider(db, membership, data))
@@ -37,7 +44,7 @@ class SsoProviderController(Controller):
         "/",
         operation_id="listSsoProviders",
         summary="SSO providers (secrets masked; owner or admin)",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def list_providers(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[SsoProviderOut]:
         return page_out(
@@ -48,7 +55,7 @@ class SsoProviderController(Controller):
         "/{provider_id:str}",
         operation_id="getSsoProvider",
         summary="An SSO provider (secrets masked)",
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def read(self, db: DB, membership: MembershipDep, provider_id: Id) -> SsoProviderOut:
         return sso_provider_out(await sso_repo.get_provider(db, membership, provider_id))
@@ -57,7 +64,7 @@ class SsoProviderController(Controller):
         "/{provider_id:str}",
         operation_id="updateSsoProvider",
         summary="Update an SSO provider; secrets left out keep their value",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def update(
         self, db: DB, membership: MembershipDep, provider_id: Id, data: JSONBody[SsoProviderUpdate]
@@ -69,7 +76,7 @@ class SsoProviderController(Controller):
         operation_id="deleteSsoProvider",
         summary="Delete an SSO provider",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def remove(self, db: DB, membership: MembershipDep, provider_id: Id) -> None:
         await sso_repo.delete_provider(db, membership, provider_id)

@@ -11,6 +11,13 @@ from app.api.dependencies import DB
 from app.api.mappers import page_out, team_member_out, team_out
 from app.api.openapi import problems
 from app.api.params import Id, Paging
+from app.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import TeamCreate, TeamMemberAdd, TeamMemberOut, TeamOut, TeamUpdate
 from app.repositories import teams as team_repo
@@ -28,16 +35,26 @@ class TeamController(Controller):
         operation_id="createTeam",
         summary="Create a team (owner or admin)",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def create(self, db: DB, membership: MembershipDep, data: JSONBody[TeamCreate]) -> TeamOut:
         return team_out(await team_repo.create_team(db, membership, data.name))
 
-    @get("/", operation_id="listTeams", summary="Teams of the organization", responses=problems(401, 403, 404, 422))
+    @get(
+        "/",
+        operation_id="listTeams",
+        summary="Teams of the organization",
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
+    )
     async def list_teams(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[TeamOut]:
         return page_out(await team_repo.list_teams(db, membership, limit=paging.limit, cursor=paging.cursor), team_out)
 
-    @get("/{team_id:str}", operation_id="getTeam", summary="A team", responses=problems(401, 403, 404))
+    @get(
+        "/{team_id:str}",
+        operation_id="getTeam",
+        summary="A team",
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
+    )
     async def read(self, db: DB, membership: MembershipDep, team_id: Id) -> TeamOut:
         return team_out(await team_repo.get_team(db, membership, team_id))
 
@@ -45,7 +62,7 @@ class TeamController(Controller):
         "/{team_id:str}",
         operation_id="updateTeam",
         summary="Rename a team (owner or admin)",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def rename(self, db: DB, membership: MembershipDep, team_id: Id, data: JSONBody[TeamUpdate]) -> TeamOut:
         return team_out(await team_repo.rename_team(db, membership, team_id, data.name))
@@ -55,7 +72,7 @@ class TeamController(Controller):
         operation_id="deleteTeam",
         summary="Delete a team (memberships of the organization stay)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def remove(self, db: DB, membership: MembershipDep, team_id: Id) -> None:
         await team_repo.delete_team(db, membership, team_id)
@@ -64,7 +81,7 @@ class TeamController(Controller):
         "/{team_id:str}/members",
         operation_id="listTeamMembers",
         summary="Members of a team",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def members(self, db: DB, membership: MembershipDep, team_id: Id, paging: Paging) -> Page[TeamMemberOut]:
         page = await team_repo.list_team_members(db, membership, team_id, limit=paging.limit, cursor=paging.cursor)
@@ -75,7 +92,7 @@ class TeamController(Controller):
         operation_id="addTeamMember",
         summary="Add a member of the organization to the team (owner or admin)",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def add_member(
         self, db: DB, membership: MembershipDep, team_id: Id, data: JSONBody[TeamMemberAdd]
@@ -87,7 +104,7 @@ class TeamController(Controller):
         operation_id="removeTeamMember",
         summary="Remove a user from the team (owner or admin)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def remove_member(self, db: DB, membership: MembershipDep, team_id: Id, user_id: Id) -> None:
         await team_repo.remove_team_member(db, membership, team_id, user_id)
