@@ -69,8 +69,9 @@ class ErrorMapping:
     status: int
     description: str
     everywhere: bool = False
-    """Any route may answer it (the input guard refuses any parameter; any route may fail), so every
-    route documents it; the others are documented where a route names them (:func:`app.api.openapi.problems`)."""
+    """Any route may answer it (the input guard refuses any parameter; any route may fail or find
+    the database busy), so every route documents it; the others are documented where a route
+    names them (:func:`app.api.openapi.problems`)."""
 
 
 ERROR_MAP: dict[type[DomainError], ErrorMapping] = {
@@ -85,7 +86,7 @@ ERROR_MAP: dict[type[DomainError], ErrorMapping] = {
     BindingUnavailableError: ErrorMapping(
         500, "Unexpected error, or a binding (DB, STORAGE) is unavailable", everywhere=True
     ),
-    DatabaseBusyError: ErrorMapping(503, "Not ready"),
+    DatabaseBusyError: ErrorMapping(503, "The database is busy; retry after Retry-After", everywhere=True),
 }
 """The one table of domain errors: a class answers with the status of its nearest mapped class
 (the codes are the errors' own); an unmapped one is a 400."""

@@ -19,9 +19,10 @@ __all__ = ("problems",)
 def problems(*errors: type[DomainError]) -> dict[int, ResponseSpec]:
     """Response specs for the errors a route raises, plus the ones any route may answer.
 
-    Those (``everywhere`` in the map: 400, 422 and 500) are always documented: the input guard
+    Those (``everywhere`` in the map: 400, 422, 500 and 503) are always documented: the input guard
     (``app.api.input_guard``) may refuse any path parameter, query value or header of any route,
-    and any route may fail unexpectedly.
+    any route may fail unexpectedly, and any route may find the database busy (every route reads
+    the caller's session).
     """
     documented = [*errors, *(error for error, mapping in ERROR_MAP.items() if mapping.everywhere)]
     descriptions: dict[int, list[str]] = {}
