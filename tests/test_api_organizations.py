@@ -490,3 +490,20 @@ async def test_subscriptions_for_members_and_admins(client: httpx.AsyncClient, d
     assert (
         await client.patch("/api/admin/subscriptions/nope", headers=bearer(admin), json={"seats": 1})
     ).status_code == 404
+
+
+async def test_access_is_checked_before_the_page(client: httpx.AsyncClient) -> None:
+    """A caller who may not see a list learns that (401, 404) before a bad page gets its 422."""
+    owner, _ = await sign_up(client, "owner@example.com")
+    outsider, _ = await sign_up(client, "outsider@example.com")
+    org = await create_org(client, owner)
+    bad_page = {"limit": 1000}
+    lists = [f"/api/organizations/{org['id']}/{name}" for name in ("members", "invitations", "teams", "sso-providers")]
+    for path in [*lists, f"/api/organizations/{org['id']}/subscriptions"]:
+        assert (await client.get(path, headers=bearer(outsider), params=bad_page)).status_code == 404, path
+        assert (await client.get(path, params=bad_page)).status_code == 401, path
+        refused = await client.get(path, headers=bearer(owner), params=bad_page)
+        assert refused.status_code == 422, path
+        assert refused.json()["errors"] == [{"field": "limit", "message": "Expected `int` <= 200", "source": "query"}]
+    for path in ("/api/organizations", "/api/me/sessions"):
+        assert (await client.get(path, params=bad_page)).status_code == 401, path

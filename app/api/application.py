@@ -17,14 +17,11 @@ from app.api.better_auth import app_exception_handlers, better_auth_router
 from app.api.better_auth.email import MAIL_RATE_LIMITER_STATE_KEY
 from app.api.client_address import TRUSTED_PROXIES_STATE_KEY, TrustedProxies
 from app.api.controllers.admin import ADMIN_ROUTER, ImpersonationController
+from app.api.controllers.invitations import InvitationController
 from app.api.controllers.me import MeController
-from app.api.controllers.organizations import (
-    InvitationController,
-    OrganizationController,
-    OrganizationScopedController,
-    SsoProviderController,
-    TeamController,
-)
+from app.api.controllers.organizations import OrganizationController, OrganizationScopedController
+from app.api.controllers.sso_providers import SsoProviderController
+from app.api.controllers.teams import TeamController
 from app.api.dependencies import (
     DATABASE_STATE_KEY,
     READER_STATE_KEY,
@@ -38,6 +35,7 @@ from app.api.health import REDIS_STATE_KEY, HealthController
 from app.api.input_guard import GuardedRequest, InputGuard
 from app.api.metrics import metrics
 from app.api.origins import cors_config, require_trusted_origin
+from app.api.params import PAGING
 from app.api.ratelimit import AttemptCounter, MemoryAttemptCounter, RateLimiter, RedisAttemptCounter
 from app.api.request_context import RequestContextMiddleware
 from app.bindings import REDIS_BINDING, BindingMonitor, open_redis, open_store
@@ -117,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=plugins,
         request_class=GuardedRequest,
-        dependencies={"db": Provide(provide_db), **AUTH_DEPENDENCIES},
+        dependencies={"db": Provide(provide_db), **PAGING, **AUTH_DEPENDENCIES},
         middleware=[PROMETHEUS.middleware, RequestSessionMiddleware, InputGuard()],
         after_request=commit_request_session,
         on_shutdown=[email_flows.postman.drain, close_reader, close_pools],

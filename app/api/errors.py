@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -39,7 +40,11 @@ from app.domain.schemas.base import FieldError, ProblemDetails
 
 __all__ = (
     "DATABASE_ERRORS",
+    "ERROR_MAP",
     "PROBLEM_MEDIA_TYPE",
+    "UNMAPPED",
+    "ErrorMapping",
+    "error_mapping",
     "exception_handlers",
     "handle_database_error",
     "handle_domain_error",
@@ -56,18 +61,45 @@ logger = logging.getLogger("app.api.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-DOMAIN_STATUS: dict[type[DomainError], int] = {
-    NotFoundError: 404,
-    ConflictError: 409,
-    ExpiredError: 410,
-    PermissionDeniedError: 403,
-    AuthenticationError: 401,
-    InvalidInputError: 422,
-    MalformedInputError: 400,
-    RateLimitedError: 429,
-    BindingUnavailableError: 500,
-    DatabaseBusyError: 503,
+
+@dataclass(frozen=True, slots=True)
+class ErrorMapping:
+    """How a domain error (and its subclasses) is answered, and how the OpenAPI document describes it."""
+
+    status: int
+    description: str
+    everywhere: bool = False
+    """Any route may answer it (the input guard refuses any parameter; any route may fail or find
+    the database busy), so every route documents it; the others are documented where a route
+    names them (:func:`app.api.openapi.problems`)."""
+
+
+ERROR_MAP: dict[type[DomainError], ErrorMapping] = {
+    MalformedInputError: ErrorMapping(400, "Malformed request", everywhere=True),
+    AuthenticationError: ErrorMapping(401, "Not authenticated"),
+    PermissionDeniedError: ErrorMapping(403, "Not allowed"),
+    NotFoundError: ErrorMapping(404, "Not found"),
+    ConflictError: ErrorMapping(409, "Conflict with the current state"),
+    ExpiredError: ErrorMapping(410, "Expired"),
+    InvalidInputError: ErrorMapping(422, "Validation failed; `errors` names each field", everywhere=True),
+    RateLimitedError: ErrorMapping(429, "Too many requests; see Retry-After"),
+    BindingUnavailableError: ErrorMapping(
+        500, "Unexpected error, or a binding (DB, STORAGE) is unavailable", everywhere=True
+    ),
+    DatabaseBusyError: ErrorMapping(503, "The database is busy; retry after Retry-After", everywhere=True),
 }
+"""The one table of domain errors: a class answers with the status of its nearest mapped class
+(the codes are the errors' own); an unmapped one is a 400."""
+UNMAPPED = ErrorMapping(400, "Malformed request")
+
+
+def error_mapping(error: type[DomainError]) -> ErrorMapping:
+    """The mapping of an error class: its own, or its nearest mapped base's."""
+    for cls in error.__mro__:
+        if cls in ERROR_MAP:
+            return ERROR_MAP[cls]
+    return UNMAPPED
+
 
 HTTP_CODES: dict[int, str] = {
     400: "bad_request",
@@ -86,13 +118,6 @@ HTTP_CODES: dict[int, str] = {
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
 _MSGSPEC_MISSING = re.compile(r"(?:missing required|contains unknown) field `(.+?)`")
-
-
-def _status_of(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_STATUS:
-            return DOMAIN_STATUS[cls]
-    return 400
 
 
 def problem_response(
@@ -135,7 +160,7 @@ def _monitor(request: Request[Any, Any, Any]) -> BindingMonitor | None:
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
-    status = _status_of(exc)
+    status = error_mapping(type(exc)).status
     errors = None
     headers = None
     binding = None

@@ -1,9 +1,17 @@
-"""Models → response structs. The only place that decides which columns leave the service."""
+"""Models → response structs. The only place that decides which columns leave the service.
+
+Where a struct's fields are the model's attributes (same names, same types), ``msgspec.convert``
+reads them (``from_attributes``); the others are written out, each saying what differs. (convert
+refuses datetime subclasses such as :class:`~app.domain.instants.Instant`, which only request
+structs hold: no column a converted model shows is set from one.)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+
+import msgspec
 
 from app.db.models import (
     Account,
@@ -23,7 +31,6 @@ from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationOut,
     MemberOut,
-    MemberUser,
     OrganizationOut,
     SsoProviderOut,
     SubscriptionOut,
@@ -62,6 +69,7 @@ def _split(value: str | None) -> list[str]:
 
 
 def user_out(user: User | UserRecord) -> UserOut:
+    # banned is nullable in the table; ban_expires may hold an Instant (set from a request)
     return UserOut(
         id=user.id,
         name=user.name,
@@ -79,19 +87,9 @@ def user_out(user: User | UserRecord) -> UserOut:
 
 
 def session_out(session: UserSession | SessionRecord, current_id: str | None = None) -> SessionOut:
-    return SessionOut(
-        id=session.id,
-        user_id=session.user_id,
-        expires_at=session.expires_at,
-        created_at=session.created_at,
-        updated_at=session.updated_at,
-        ip_address=session.ip_address,
-        user_agent=session.user_agent,
-        impersonated_by=session.impersonated_by,
-        active_organization_id=session.active_organization_id,
-        active_team_id=session.active_team_id,
-        current=session.id == current_id,
-    )
+    out = msgspec.convert(session, SessionOut, from_attributes=True)
+    out.current = session.id == current_id  # not a column: whether it is the caller's own session
+    return out
 
 
 def auth_result_out(auth: Authenticated) -> AuthResult:
@@ -100,6 +98,7 @@ def auth_result_out(auth: Authenticated) -> AuthResult:
 
 
 def account_out(account: Account) -> AccountOut:
+    # scopes is the comma-separated scope column as a list
     return AccountOut(
         id=account.id,
         provider_id=account.provider_id,
@@ -113,6 +112,7 @@ def account_out(account: Account) -> AccountOut:
 
 
 def passkey_out(passkey: Passkey) -> PasskeyOut:
+    # transports is the comma-separated column as a list
     return PasskeyOut(
         id=passkey.id,
         name=passkey.name,
@@ -129,6 +129,7 @@ def page_out(page: PageResult[M], convert: Callable[[M], S]) -> Page[S]:
 
 
 def organization_out(organization: Organization | OrganizationRecord, role: str | None = None) -> OrganizationOut:
+    # metadata is the metadata_json column decoded; role is the caller's, not a column
     return OrganizationOut(
         id=organization.id,
         name=organization.name,
@@ -143,20 +144,12 @@ def organization_out(organization: Organization | OrganizationRecord, role: str 
 
 def member_out(member: Member | MemberRecord) -> MemberOut:
     """A member with its user (which the repository loaded)."""
-    user = member.user
-    assert user is not None, "the repository loads a member's user with it"
-    return MemberOut(
-        id=member.id,
-        organization_id=member.organization_id,
-        user_id=member.user_id,
-        role=member.role,
-        team_id=member.team_id,
-        created_at=member.created_at,
-        user=MemberUser(id=user.id, name=user.name, email=user.email, image=user.image),
-    )
+    assert member.user is not None, "the repository loads a member's user with it"
+    return msgspec.convert(member, MemberOut, from_attributes=True)
 
 
 def invitation_out(invitation: Invitation, organization_name: str | None = None) -> InvitationOut:
+    # team_ids is the team_id column split; organization_name is joined by the caller, not a column
     return InvitationOut(
         id=invitation.id,
         organization_id=invitation.organization_id,
@@ -172,21 +165,15 @@ def invitation_out(invitation: Invitation, organization_name: str | None = None)
 
 
 def team_out(team: Team) -> TeamOut:
-    return TeamOut(
-        id=team.id,
-        organization_id=team.organization_id,
-        name=team.name,
-        member_count=team.member_count,
-        created_at=team.created_at,
-        updated_at=team.updated_at,
-    )
+    return msgspec.convert(team, TeamOut, from_attributes=True)
 
 
 def team_member_out(row: TeamMember) -> TeamMemberOut:
-    return TeamMemberOut(id=row.id, team_id=row.team_id, user_id=row.user_id, created_at=row.created_at)
+    return msgspec.convert(row, TeamMemberOut, from_attributes=True)
 
 
 def sso_provider_out(provider: SsoProvider) -> SsoProviderOut:
+    # the configs are the stored JSON with their secrets masked
     return SsoProviderOut(
         id=provider.id,
         provider_id=provider.provider_id,
@@ -201,6 +188,7 @@ def sso_provider_out(provider: SsoProvider) -> SsoProviderOut:
 
 
 def subscription_out(subscription: Subscription) -> SubscriptionOut:
+    # cancel_at_period_end is nullable in the table
     return SubscriptionOut(
         id=subscription.id,
         plan=subscription.plan,

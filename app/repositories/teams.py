@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from app.repositories.organizations import Membership
 
 __all__ = (
+    "add_member_to_team",
     "add_team_member",
     "create_team",
     "delete_team",

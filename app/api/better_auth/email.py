@@ -56,6 +56,8 @@ from app.repositories.email_verification import Outcome, confirm_email_token
 __all__ = (
     "MAIL_RATE_LIMITER_STATE_KEY",
     "EmailController",
+    "UserLike",
+    "flows_of",
     "mail_limit",
     "mail_verification_on_refused_sign_in",
     "mail_verification_on_sign_up",

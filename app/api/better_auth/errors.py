@@ -39,9 +39,16 @@ __all__ = (
     "MESSAGES",
     "BetterAuthError",
     "ba_error",
+    "error_response",
     "exception_handlers",
+    "handle_better_auth_error",
+    "handle_database_error",
+    "handle_domain_error",
+    "handle_http_exception",
+    "handle_unexpected",
     "is_better_auth_path",
     "refusal_issue",
+    "to_better_auth",
     "validation_path",
 )
 

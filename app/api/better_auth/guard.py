@@ -21,7 +21,7 @@ from app.api.json_body import decode_body
 from app.api.origins import trusted_for, verdict_for
 from app.domain.origins import OriginVerdict, is_trusted
 
-__all__ = ("check_login_csrf", "guard")
+__all__ = ("check_login_csrf", "guard", "validate_origin")
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -30,6 +30,15 @@ from app.domain.teams import split_team_ids
 from app.repositories.organizations import decode_metadata
 
 __all__ = (
+    "AccountRow",
+    "CallerLike",
+    "InvitationRow",
+    "MemberRow",
+    "MemberUserRow",
+    "OrganizationRow",
+    "SessionRow",
+    "TeamMemberRow",
+    "TeamRow",
     "UserRow",
     "account_out",
     "full_organization_out",

@@ -74,7 +74,7 @@ from app.repositories.filters import FieldFilter
 from app.repositories.organizations import Membership
 from app.repositories.pagination import MAX_LIMIT
 
-__all__ = ("OrganizationController", "active_organization", "given", "parse_roles", "query_text")
+__all__ = ("OrganizationController", "active_organization", "given", "known_roles", "parse_roles", "query_text")
 
 MEMBERSHIP_LIMIT = 100
 """Better Auth's default ``membershipLimit``: the most members one list answers with."""

@@ -32,12 +32,16 @@ from app.domain.rules import SESSION_LIFETIME
 
 __all__ = (
     "CookieJar",
+    "CookieNames",
+    "SerializedCookie",
     "clean_session_data",
     "clear_admin_cookie",
     "clear_session_cookies",
+    "jar",
     "names",
     "read_signed_cookie",
     "reply",
+    "serialize",
     "set_admin_cookie",
     "set_session_cookie",
 )

@@ -30,7 +30,7 @@ from app.domain.instants import utcnow
 from app.domain.rules import is_session_fresh, user_has_role
 from app.repositories.auth import Authenticated, authenticate
 
-__all__ = ("find_caller", "request_token", "require_admin", "require_caller", "require_fresh_caller")
+__all__ = ("find_caller", "forget_caller", "request_token", "require_admin", "require_caller", "require_fresh_caller")
 
 _CALLER_KEY = "better_auth_caller"
 _MISSING = object()

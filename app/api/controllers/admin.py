@@ -12,9 +12,16 @@ from app.api.auth import Auth, client_info, require_admin
 from app.api.dependencies import DB
 from app.api.mappers import auth_result_out, page_out, session_out, subscription_out, user_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.enums import SortDirection, SubscriptionStatus, UserRole
-from app.domain.errors import InvalidStateError
+from app.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import SubscriptionOut, SubscriptionUpdate
 from app.domain.schemas.users import (
@@ -42,7 +49,7 @@ class AdminController(Controller):
         "/",
         operation_id="adminListUsers",
         summary="Users, searchable by name/email, filterable by role and ban state, sortable",
-        responses=problems(401, 403, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, InvalidInputError),
     )
     async def list_users(
         self,
@@ -53,8 +60,8 @@ class AdminController(Controller):
         banned: FromQuery[bool | None] = None,
         sort_by: Annotated[str, QueryParameter(name="sortBy", description="createdAt, name or email")] = "createdAt",
         sort_direction: Annotated[SortDirection, QueryParameter(name="sortDirection")] = SortDirection.DESC,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[UserOut]:
         page = await user_repo.list_users(
             db,
@@ -63,8 +70,8 @@ class AdminController(Controller):
             banned=banned,
             sort_by=sort_by,
             direction=sort_direction,
-            limit=limit,
-            cursor=cursor,
+            limit=paging.limit,
+            cursor=paging.cursor,
         )
         return page_out(page, user_out)
 
@@ -73,7 +80,7 @@ class AdminController(Controller):
         operation_id="adminCreateUser",
         summary="Create a user with a password and a role",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, ConflictError, InvalidInputError),
     )
     async def create_user(self, db: DB, auth: Auth, data: JSONBody[AdminUserCreate]) -> UserOut:
         user = await user_repo.create_user(
@@ -86,7 +93,12 @@ class AdminController(Controller):
         )
         return user_out(user)
 
-    @get("/{user_id:str}", operation_id="adminGetUser", summary="One user", responses=problems(401, 403, 404))
+    @get(
+        "/{user_id:str}",
+        operation_id="adminGetUser",
+        summary="One user",
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
+    )
     async def get_user(self, db: DB, auth: Auth, user_id: Id) -> UserOut:
         return user_out(await user_repo.get_user(db, user_id))
 
@@ -94,7 +106,7 @@ class AdminController(Controller):
         "/{user_id:str}",
         operation_id="adminUpdateUser",
         summary="Update a user's name, email, role or verification",
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def update_user(
         self,
@@ -110,7 +122,7 @@ class AdminController(Controller):
         operation_id="adminDeleteUser",
         summary="Delete a user and everything that belongs to them",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def delete_user(self, db: DB, auth: Auth, user_id: Id) -> None:
         if user_id == auth.user.id:
@@ -122,7 +134,7 @@ class AdminController(Controller):
         operation_id="adminBanUser",
         summary="Ban a user (reason, optional expiry) and end their sessions",
         status_code=200,
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def ban_user(
         self,
@@ -141,7 +153,7 @@ class AdminController(Controller):
         operation_id="adminUnbanUser",
         summary="Lift a user's ban",
         status_code=200,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def unban_user(self, db: DB, auth: Auth, user_id: Id) -> UserOut:
         return user_out(await user_repo.unban_user(db, user_id))
@@ -150,18 +162,17 @@ class AdminController(Controller):
         "/{user_id:str}/sessions",
         operation_id="adminListUserSessions",
         summary="A user's sessions, newest first",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def list_sessions(
         self,
         db: DB,
         auth: Auth,
         user_id: Id,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        paging: Paging,
     ) -> Page[SessionOut]:
         await user_repo.get_user(db, user_id)
-        page = await session_repo.list_user_sessions(db, user_id, limit=limit, cursor=cursor)
+        page = await session_repo.list_user_sessions(db, user_id, limit=paging.limit, cursor=paging.cursor)
         return page_out(page, session_out)
 
     @delete(
@@ -169,7 +180,7 @@ class AdminController(Controller):
         operation_id="adminRevokeUserSession",
         summary="End one of a user's sessions",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def revoke_session(self, db: DB, auth: Auth, user_id: Id, session_id: Id) -> None:
         await session_repo.delete_session(db, user_id, session_id)
@@ -179,7 +190,7 @@ class AdminController(Controller):
         operation_id="adminRevokeUserSessions",
         summary="End all of a user's sessions",
         status_code=200,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def revoke_all_sessions(self, db: DB, auth: Auth, user_id: Id) -> RevokedCount:
         await user_repo.get_user(db, user_id)
@@ -190,7 +201,7 @@ class AdminController(Controller):
         operation_id="adminImpersonateUser",
         summary="Open a 1-hour session as this (non-admin) user",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def impersonate(
         self,
@@ -211,7 +222,7 @@ class ImpersonationController(Controller):
         operation_id="adminStopImpersonating",
         summary="End this impersonation session and get a new session as the admin",
         status_code=200,
-        responses=problems(401, 403, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, ConflictError),
     )
     async def stop(self, request: Request[Any, Any, Any], db: DB, auth: Auth) -> AuthResult:
         return auth_result_out(await auth_repo.stop_impersonating(db, auth, client_info(request)))
@@ -225,7 +236,7 @@ class AdminSubscriptionController(Controller):
         "/",
         operation_id="adminListSubscriptions",
         summary="All subscriptions, filterable by status, plan and reference (user or organization id)",
-        responses=problems(401, 403, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, InvalidInputError),
     )
     async def list_subscriptions(
         self,
@@ -234,11 +245,11 @@ class AdminSubscriptionController(Controller):
         status: FromQuery[SubscriptionStatus | None] = None,
         plan: Annotated[str | None, QueryParameter(max_length=100)] = None,
         reference_id: Annotated[str | None, QueryParameter(name="referenceId", max_length=128)] = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[SubscriptionOut]:
         page = await subscription_repo.list_subscriptions(
-            db, status=status, plan=plan, reference_id=reference_id, limit=limit, cursor=cursor
+            db, status=status, plan=plan, reference_id=reference_id, limit=paging.limit, cursor=paging.cursor
         )
         return page_out(page, subscription_out)
 
@@ -246,7 +257,7 @@ class AdminSubscriptionController(Controller):
         "/{subscription_id:str}",
         operation_id="adminUpdateSubscription",
         summary="Correct a subscription's status or seats",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def update_subscription(
         self, db: DB, auth: Auth, subscription_id: Id, data: JSONBody[SubscriptionUpdate]

@@ -1,35 +1,29 @@
-"""Organizations, members, invitations, teams, SSO providers and subscriptions.
-
-Everything under ``/api/organizations/{orgId}`` starts from the caller's membership: a non-member
-gets 404 for all of it; what a member may do then depends on their role (owner/admin/member).
-"""
+"""Organizations: create and list mine; under ``/api/organizations/{orgId}`` the organization itself,
+its members, its invitations and its subscriptions (scope: :mod:`app.api.controllers.org_scope`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody, PathParameter
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.api.auth import Auth
+from app.api.controllers.org_scope import ORG_SCOPE, VIEWER_ACCESS, MembershipDep, ViewerDep
 from app.api.dependencies import DB, reader
-from app.api.mappers import (
-    invitation_out,
-    member_out,
-    organization_out,
-    page_out,
-    sso_provider_out,
-    subscription_out,
-    team_member_out,
-    team_out,
-)
+from app.api.mappers import invitation_out, member_out, organization_out, page_out, subscription_out
 from app.api.openapi import problems
-from app.api.params import Cursor, Id, Limit
+from app.api.params import Id, Paging
 from app.domain.enums import InvitationStatus
+from app.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    ExpiredError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationCreate,
@@ -39,49 +33,13 @@ from app.domain.schemas.orgs import (
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
-    SsoProviderCreate,
-    SsoProviderOut,
-    SsoProviderUpdate,
     SubscriptionOut,
-    TeamCreate,
-    TeamMemberAdd,
-    TeamMemberOut,
-    TeamOut,
-    TeamUpdate,
 )
 from app.repositories import invitations as invitation_repo
 from app.repositories import organizations as org_repo
-from app.repositories import sso as sso_repo
 from app.repositories import subscriptions as subscription_repo
-from app.repositories import teams as team_repo
-from app.repositories.organizations import Membership, MembershipRecord
 
-__all__ = (
-    "InvitationController",
-    "OrganizationController",
-    "OrganizationScopedController",
-    "SsoProviderController",
-    "TeamController",
-    "provide_membership",
-    "provide_viewer",
-)
-
-OrgId = Annotated[str, PathParameter(max_length=128)]
-
-
-async def provide_membership(org_id: OrgId, db: DB, auth: Auth) -> Membership:
-    """The caller's membership, for routes that write (ORM rows in the request's transaction)."""
-    return await org_repo.get_membership(db, org_id, auth.user.id)
-
-
-async def provide_viewer(org_id: OrgId, state: State, auth: Auth) -> MembershipRecord:
-    """The caller's membership, for read-only routes (one round trip on the reader, no transaction)."""
-    return await org_repo.read_membership(reader(state), org_id, auth.user.id)
-
-
-MembershipDep = NamedDependency[Membership]
-ViewerDep = NamedDependency[MembershipRecord]
-ORG_SCOPE = {"membership": Provide(provide_membership), "viewer": Provide(provide_viewer)}
+__all__ = ("OrganizationController", "OrganizationScopedController")
 
 
 class OrganizationController(Controller):
@@ -93,7 +51,7 @@ class OrganizationController(Controller):
         operation_id="createOrganization",
         summary="Create an organization; I become its owner and it becomes my active one",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, ConflictError, InvalidInputError),
     )
     async def create(self, db: DB, auth: Auth, data: JSONBody[OrganizationCreate]) -> OrganizationOut:
         membership = await org_repo.create_organization(db, auth.user.id, data, session_id=auth.session.id)
@@ -103,12 +61,12 @@ class OrganizationController(Controller):
         "/",
         operation_id="listMyOrganizations",
         summary="Organizations I belong to, with my role",
-        responses=problems(401, 403, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, InvalidInputError),
     )
-    async def list_mine(
-        self, state: State, auth: Auth, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[OrganizationOut]:
-        page = await org_repo.read_my_organizations(reader(state), auth.user.id, limit=limit, cursor=cursor)
+    async def list_mine(self, state: State, auth: Auth, paging: Paging) -> Page[OrganizationOut]:
+        page = await org_repo.read_my_organizations(
+            reader(state), auth.user.id, limit=paging.limit, cursor=paging.cursor
+        )
         return page_out(page, lambda item: organization_out(item[1], item[0].role))
 
 
@@ -117,7 +75,12 @@ class OrganizationScopedController(Controller):
     tags = ["organizations"]
     dependencies = ORG_SCOPE
 
-    @get("/", operation_id="getOrganization", summary="An organization I belong to", responses=problems(401, 403, 404))
+    @get(
+        "/",
+        operation_id="getOrganization",
+        summary="An organization I belong to",
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
+    )
     async def read(self, viewer: ViewerDep) -> OrganizationOut:
         return organization_out(viewer.organization, viewer.member.role)
 
@@ -125,7 +88,7 @@ class OrganizationScopedController(Controller):
         "/",
         operation_id="updateOrganization",
         summary="Update (owner or admin)",
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def update(self, db: DB, membership: MembershipDep, data: JSONBody[OrganizationUpdate]) -> OrganizationOut:
         organization = await org_repo.update_organization(db, membership, data)
@@ -136,7 +99,7 @@ class OrganizationScopedController(Controller):
         operation_id="deleteOrganization",
         summary="Delete with everything in it (owner)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError),
     )
     async def remove(self, db: DB, membership: MembershipDep) -> None:
         await org_repo.delete_organization(db, membership)
@@ -145,18 +108,19 @@ class OrganizationScopedController(Controller):
         "/members",
         operation_id="listMembers",
         summary="Members, in the order they joined",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
+        dependencies=VIEWER_ACCESS,
     )
-    async def members(
-        self, state: State, viewer: ViewerDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[MemberOut]:
-        return page_out(await org_repo.read_members(reader(state), viewer, limit=limit, cursor=cursor), member_out)
+    async def members(self, state: State, viewer: ViewerDep, paging: Paging) -> Page[MemberOut]:
+        return page_out(
+            await org_repo.read_members(reader(state), viewer, limit=paging.limit, cursor=paging.cursor), member_out
+        )
 
     @patch(
         "/members/{member_id:str}",
         operation_id="updateMemberRole",
         summary="Change a member's role (owner or admin; only an owner grants or changes owner)",
-        responses=problems(401, 403, 404, 409, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
     )
     async def change_role(
         self, db: DB, membership: MembershipDep, member_id: Id, data: JSONBody[MemberRoleUpdate]
@@ -169,7 +133,7 @@ class OrganizationScopedController(Controller):
         operation_id="removeMember",
         summary="Remove a member (owner or admin; admins cannot remove owners)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def remove_member(self, db: DB, membership: MembershipDep, member_id: Id) -> None:
         await org_repo.remove_member(db, membership, member_id)
@@ -179,7 +143,7 @@ class OrganizationScopedController(Controller):
         operation_id="leaveOrganization",
         summary="Leave (the last owner cannot)",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 409),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError),
     )
     async def leave(self, db: DB, membership: MembershipDep) -> None:
         await org_repo.leave_organization(db, membership)
@@ -190,7 +154,7 @@ class OrganizationScopedController(Controller):
         summary="Invite an email with a role and teams (owner or admin); re-inviting extends the pending one",
         status_code=HTTP_201_CREATED,
         responses={
-            **problems(401, 403, 404, 409, 422),
+            **problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, InvalidInputError),
             200: ResponseSpec(InvitationOut, description="The pending invitation to this email, extended"),
         },
     )
@@ -204,18 +168,18 @@ class OrganizationScopedController(Controller):
         "/invitations",
         operation_id="listInvitations",
         summary="Invitations of the organization, newest first",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
     async def invitations(
         self,
         db: DB,
         membership: MembershipDep,
         status: FromQuery[InvitationStatus | None] = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        *,
+        paging: Paging,
     ) -> Page[InvitationOut]:
         page = await invitation_repo.list_organization_invitations(
-            db, membership, status=status, limit=limit, cursor=cursor
+            db, membership, status=status, limit=paging.limit, cursor=paging.cursor
         )
         return page_out(page, invitation_out)
 
@@ -224,7 +188,7 @@ class OrganizationScopedController(Controller):
         operation_id="cancelInvitation",
         summary="Cancel a pending invitation (owner, admin or the inviter)",
         status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, ExpiredError),
     )
     async def cancel(self, db: DB, membership: MembershipDep, invitation_id: Id) -> InvitationOut:
         return invitation_out(await invitation_repo.cancel_invitation(db, membership, invitation_id))
@@ -233,174 +197,10 @@ class OrganizationScopedController(Controller):
         "/subscriptions",
         operation_id="listOrganizationSubscriptions",
         summary="The organization's subscriptions",
-        responses=problems(401, 403, 404, 422),
+        responses=problems(AuthenticationError, PermissionDeniedError, NotFoundError, InvalidInputError),
     )
-    async def subscriptions(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[SubscriptionOut]:
-        page = await subscription_repo.list_organization_subscriptions(db, membership, limit=limit, cursor=cursor)
+    async def subscriptions(self, db: DB, membership: MembershipDep, paging: Paging) -> Page[SubscriptionOut]:
+        page = await subscription_repo.list_organization_subscriptions(
+            db, membership, limit=paging.limit, cursor=paging.cursor
+        )
         return page_out(page, subscription_out)
-
-
-class TeamController(Controller):
-    path = "/api/organizations/{org_id:str}/teams"
-    tags = ["teams"]
-    dependencies = ORG_SCOPE
-
-    @post(
-        "/",
-        operation_id="createTeam",
-        summary="Create a team (owner or admin)",
-        status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 422),
-    )
-    async def create(self, db: DB, membership: MembershipDep, data: JSONBody[TeamCreate]) -> TeamOut:
-        return team_out(await team_repo.create_team(db, membership, data.name))
-
-    @get("/", operation_id="listTeams", summary="Teams of the organization", responses=problems(401, 403, 404, 422))
-    async def list_teams(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[TeamOut]:
-        return page_out(await team_repo.list_teams(db, membership, limit=limit, cursor=cursor), team_out)
-
-    @get("/{team_id:str}", operation_id="getTeam", summary="A team", responses=problems(401, 403, 404))
-    async def read(self, db: DB, membership: MembershipDep, team_id: Id) -> TeamOut:
-        return team_out(await team_repo.get_team(db, membership, team_id))
-
-    @patch(
-        "/{team_id:str}",
-        operation_id="updateTeam",
-        summary="Rename a team (owner or admin)",
-        responses=problems(401, 403, 404, 422),
-    )
-    async def rename(self, db: DB, membership: MembershipDep, team_id: Id, data: JSONBody[TeamUpdate]) -> TeamOut:
-        return team_out(await team_repo.rename_team(db, membership, team_id, data.name))
-
-    @delete(
-        "/{team_id:str}",
-        operation_id="deleteTeam",
-        summary="Delete a team (memberships of the organization stay)",
-        status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
-    )
-    async def remove(self, db: DB, membership: MembershipDep, team_id: Id) -> None:
-        await team_repo.delete_team(db, membership, team_id)
-
-    @get(
-        "/{team_id:str}/members",
-        operation_id="listTeamMembers",
-        summary="Members of a team",
-        responses=problems(401, 403, 404, 422),
-    )
-    async def members(
-        self, db: DB, membership: MembershipDep, team_id: Id, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[TeamMemberOut]:
-        page = await team_repo.list_team_members(db, membership, team_id, limit=limit, cursor=cursor)
-        return page_out(page, team_member_out)
-
-    @post(
-        "/{team_id:str}/members",
-        operation_id="addTeamMember",
-        summary="Add a member of the organization to the team (owner or admin)",
-        status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422),
-    )
-    async def add_member(
-        self, db: DB, membership: MembershipDep, team_id: Id, data: JSONBody[TeamMemberAdd]
-    ) -> TeamMemberOut:
-        return team_member_out(await team_repo.add_member_to_team(db, membership, team_id, data.user_id))
-
-    @delete(
-        "/{team_id:str}/members/{user_id:str}",
-        operation_id="removeTeamMember",
-        summary="Remove a user from the team (owner or admin)",
-        status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
-    )
-    async def remove_member(self, db: DB, membership: MembershipDep, team_id: Id, user_id: Id) -> None:
-        await team_repo.remove_team_member(db, membership, team_id, user_id)
-
-
-class SsoProviderController(Controller):
-    path = "/api/organizations/{org_id:str}/sso-providers"
-    tags = ["sso"]
-    dependencies = ORG_SCOPE
-
-    @post(
-        "/",
-        operation_id="createSsoProvider",
-        summary="Register an OIDC or SAML provider (owner or admin)",
-        status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422),
-    )
-    async def create(self, db: DB, membership: MembershipDep, data: JSONBody[SsoProviderCreate]) -> SsoProviderOut:
-        return sso_provider_out(await sso_repo.create_provider(db, membership, data))
-
-    @get(
-        "/",
-        operation_id="listSsoProviders",
-        summary="SSO providers (secrets masked; owner or admin)",
-        responses=problems(401, 403, 404, 422),
-    )
-    async def list_providers(
-        self, db: DB, membership: MembershipDep, limit: Limit = None, cursor: Cursor = None
-    ) -> Page[SsoProviderOut]:
-        return page_out(await sso_repo.list_providers(db, membership, limit=limit, cursor=cursor), sso_provider_out)
-
-    @get(
-        "/{provider_id:str}",
-        operation_id="getSsoProvider",
-        summary="An SSO provider (secrets masked)",
-        responses=problems(401, 403, 404),
-    )
-    async def read(self, db: DB, membership: MembershipDep, provider_id: Id) -> SsoProviderOut:
-        return sso_provider_out(await sso_repo.get_provider(db, membership, provider_id))
-
-    @patch(
-        "/{provider_id:str}",
-        operation_id="updateSsoProvider",
-        summary="Update an SSO provider; secrets left out keep their value",
-        responses=problems(401, 403, 404, 422),
-    )
-    async def update(
-        self, db: DB, membership: MembershipDep, provider_id: Id, data: JSONBody[SsoProviderUpdate]
-    ) -> SsoProviderOut:
-        return sso_provider_out(await sso_repo.update_provider(db, membership, provider_id, data))
-
-    @delete(
-        "/{provider_id:str}",
-        operation_id="deleteSsoProvider",
-        summary="Delete an SSO provider",
-        status_code=HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404),
-    )
-    async def remove(self, db: DB, membership: MembershipDep, provider_id: Id) -> None:
-        await sso_repo.delete_provider(db, membership, provider_id)
-
-
-class InvitationController(Controller):
-    """Answering an invitation: only the invitee (whose email it names) may."""
-
-    path = "/api/invitations"
-    tags = ["invitations"]
-
-    @post(
-        "/{invitation_id:str}/accept",
-        operation_id="acceptInvitation",
-        summary="Accept: join with the invited role and teams; the organization becomes active",
-        status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
-    )
-    async def accept(self, db: DB, auth: Auth, invitation_id: Id) -> MemberOut:
-        _invitation, member = await invitation_repo.accept_invitation(db, invitation_id, auth.user, auth.session)
-        return member_out(await org_repo.with_user(db, member))
-
-    @post(
-        "/{invitation_id:str}/reject",
-        operation_id="rejectInvitation",
-        summary="Reject an invitation",
-        status_code=200,
-        responses=problems(401, 403, 404, 409, 410),
-    )
-    async def reject(self, db: DB, auth: Auth, invitation_id: Id) -> InvitationOut:
-        return invitation_out(await invitation_repo.reject_invitation(db, invitation_id, auth.user))
