@@ -11,6 +11,7 @@ from __future__ import annotations
 import faulthandler
 import logging
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,7 +23,6 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api.application import create_app
-from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
 from app.config import Settings
 from app.db import migrations
 from app.db.engine import create_engine
@@ -32,6 +32,7 @@ from tests.helpers import (
     REDIS_SERVER,
     RESPONSES,
     LogScan,
+    close_app,
     http_client,
     make_settings,
     new_database_url,
@@ -97,8 +98,7 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
         async with http_client(app) as http:
             yield http
     finally:
-        await app.state[READER_STATE_KEY].close()
-        await app.state[DATABASE_STATE_KEY].get_engine().dispose()
+        await close_app(app)
 
 
 @pytest.fixture
@@ -152,3 +152,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _WATCHDOG_STREAM = pytest.StashKey[object]()
+
+
+SQLITE_THREAD = "_connection_worker_thread"
+"""aiosqlite runs each connection on a thread of this target; since 0.22 it is not a daemon, so a
+connection that is never closed keeps the process alive after the run (CI would time out)."""
+
+
+def _sqlite_connection_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if SQLITE_THREAD in thread.name and thread.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def closes_its_sqlite_connections() -> Iterator[None]:
+    """Every aiosqlite connection a test opens is closed by the end of its teardown."""
+    before = _sqlite_connection_threads()
+    yield
+    left = _sqlite_connection_threads() - before
+    for thread in left:
+        thread.join(timeout=1)  # a closed connection's thread ends just after close() returns
+    if unclosed := [thread for thread in left if thread.is_alive()]:
+        pytest.fail(f"{len(unclosed)} aiosqlite connection(s) left open (close the app: tests.helpers.close_app)")

@@ -15,11 +15,10 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
-from app.api.dependencies import DATABASE_STATE_KEY
 from app.config import Settings
 from app.mail.flows import EmailFlows
 from app.mail.setup import EMAIL_FLOWS_STATE_KEY
-from tests.helpers import PASSWORDS, bearer, http_client
+from tests.helpers import PASSWORDS, bearer, close_app, http_client
 from tests.smtp_server import Received, SmtpServer, running_smtp_server
 
 BASE = "http://127.0.0.1:3000"
@@ -49,7 +48,7 @@ async def service(
             yield client, app
     finally:
         await delivered(app)
-        await app.state[DATABASE_STATE_KEY].get_engine().dispose()
+        await close_app(app)
 
 
 async def delivered(app: Litestar) -> None:

@@ -28,6 +28,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
+from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
 from app.config import Binding, MailSettings, Settings
 from app.log import SHOWN_AS_WRITTEN, JsonFormatter
 from app.mail.postman import OUTBOX_NOTICE
@@ -273,6 +274,13 @@ class StatelessClient(httpx.AsyncClient):
         response = await super().send(request, **kwargs)
         self.cookies.clear()
         return response
+
+
+async def close_app(application: Litestar) -> None:
+    """What the app's shutdown closes, for a test that does not run its lifespan: the reader's
+    connections and the engine's pool (an aiosqlite connection left open keeps the process alive)."""
+    await application.state[READER_STATE_KEY].close()
+    await application.state[DATABASE_STATE_KEY].get_engine().dispose()
 
 
 def http_client(application: Litestar) -> httpx.AsyncClient:

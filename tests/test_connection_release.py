@@ -22,9 +22,9 @@ from sqlalchemy import column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.application import create_app
-from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
+from app.api.dependencies import DATABASE_STATE_KEY
 from app.db.models import Organization, User
-from tests.helpers import make_settings, recording_logs, write_lock_is_free
+from tests.helpers import close_app, make_settings, recording_logs, write_lock_is_free
 from tests.raw_asgi import Message, raw_request
 from tests.world import World, build_world
 
@@ -80,8 +80,7 @@ async def app(migrated_url: str, tmp_path: Path, engine: AsyncEngine) -> AsyncIt
     try:
         yield application
     finally:
-        await application.state[READER_STATE_KEY].close()
-        await application.state[DATABASE_STATE_KEY].get_engine().dispose()
+        await close_app(application)
 
 
 async def _assert_released(app: Litestar, engine: AsyncEngine, world: World) -> None:

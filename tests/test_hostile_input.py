@@ -27,14 +27,13 @@ from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.api.application import create_app
-from app.api.dependencies import DATABASE_STATE_KEY, READER_STATE_KEY
 from app.api.params import wire_name
 from app.config import Settings
 from app.db.types import utcnow
 from app.domain.ids import generate_id
 from app.repositories import password_reset as reset_repo
 from app.repositories.verification import create_verification
-from tests.helpers import schema_app
+from tests.helpers import close_app, schema_app
 from tests.raw_asgi import RawResponse, raw_request
 from tests.world import World, build_world
 
@@ -300,8 +299,7 @@ async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Litestar
     try:
         yield application
     finally:
-        await application.state[READER_STATE_KEY].close()
-        await application.state[DATABASE_STATE_KEY].get_engine().dispose()
+        await close_app(application)
 
 
 def all_cases() -> list[Case]:
