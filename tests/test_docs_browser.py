@@ -11,9 +11,11 @@ every operation of the OpenAPI document and saves a screenshot (``ARTIFACTS_DIR`
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,11 +71,13 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, within: fl
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    """SIGTERM to the process's group (chromedriver's browser with it), then SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
@@ -95,6 +99,7 @@ def service(tmp_path: Path) -> Iterator[str]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         _wait_http(f"http://127.0.0.1:{port}/health", process, "the service")
@@ -132,7 +137,12 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
             pytest.fail(message)
         pytest.skip(message)
     port = free_port()
-    driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = subprocess.Popen(
+        [CHROMEDRIVER, f"--port={port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: stopping it stops the browser it started
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_http(f"{base}/status", driver, "chromedriver")
