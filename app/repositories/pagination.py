@@ -58,11 +58,11 @@ class Keyset:
             padded = cursor + "=" * (-len(cursor) % 4)
             value, last_id = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode()))
         except (binascii.Error, msgspec.DecodeError, ValueError, TypeError) as exc:
-            raise InvalidInputError("Not a cursor returned by this list.", field="cursor") from exc
+            raise InvalidInputError("Not a cursor returned by this list.", field="cursor", source="query") from exc
         if isinstance(value, dict) and isinstance(value.get("d"), int):
             value = from_epoch_ms(value["d"])
         if not isinstance(last_id, str) or not isinstance(value, str | int | datetime):
-            raise InvalidInputError("Not a cursor returned by this list.", field="cursor")
+            raise InvalidInputError("Not a cursor returned by this list.", field="cursor", source="query")
         return value, last_id
 
     def order_by(self) -> tuple[Any, Any]:
