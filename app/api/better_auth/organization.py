@@ -74,7 +74,15 @@ from app.repositories.filters import FieldFilter
 from app.repositories.organizations import Membership
 from app.repositories.pagination import MAX_LIMIT
 
-__all__ = ("OrganizationController", "active_organization", "given", "known_roles", "parse_roles", "query_text")
+__all__ = (
+    "OrganizationController",
+    "active_organization",
+    "given",
+    "known_roles",
+    "membership_or",
+    "parse_roles",
+    "query_text",
+)
 
 MEMBERSHIP_LIMIT = 100
 """Better Auth's default ``membershipLimit``: the most members one list answers with."""
@@ -135,11 +143,26 @@ async def _clear_active(db: DB, caller: Authenticated) -> None:
     await db.commit()
 
 
-async def _membership_or(db: DB, organization_id: str, caller: Authenticated, status: int, code: str) -> Membership:
+async def membership_or(db: DB, organization_id: str, caller: Authenticated, status: int, code: str) -> Membership:
+    """The caller's membership of the organization, or Better Auth's ``status`` ``code`` error."""
     membership = await org_repo.find_membership(db, organization_id, caller.user.id)
     if membership is None:
         raise ba_error(status, code)
     return membership
+
+
+async def _queried_membership(db: DB, caller: Authenticated, organization_id: object, slug: object) -> Membership:
+    """The caller's membership of the organization a members query names: by ``organizationSlug``
+    when given, else by ``organizationId``, else the active one (Better Auth's order and errors)."""
+    chosen = active_organization(caller, organization_id)
+    if named := given(slug):
+        found = await org_repo.find_organization(db, slug=named)
+        if found is None:
+            raise ba_error(400, "ORGANIZATION_NOT_FOUND")
+        chosen = found.id
+    if not chosen:
+        raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
+    return await membership_or(db, chosen, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
 
 
 class OrganizationController(Controller):
@@ -288,7 +311,7 @@ class OrganizationController(Controller):
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
-        membership = await _membership_or(db, organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
+        membership = await membership_or(db, organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         changes = body.data
         update = OrganizationUpdate(name=changes.name, slug=changes.slug, logo=changes.logo, metadata=changes.metadata)
         organization = await org_repo.update_organization(db, membership, update)
@@ -309,7 +332,7 @@ class OrganizationController(Controller):
         caller = await require_caller(request, bare=True)
         if not body.organization_id:
             raise ba_error(400, "ORGANIZATION_NOT_FOUND")
-        membership = await _membership_or(
+        membership = await membership_or(
             db, body.organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION"
         )
         out = organization_out(membership.organization)
@@ -334,7 +357,7 @@ class OrganizationController(Controller):
         email = body.email.lower()
         if not is_valid_email(email):
             raise ba_error(400, "INVALID_EMAIL")
-        membership = await _membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
         org_repo.require_role(membership, MemberRole.ADMIN)
         names = parse_roles(body.role)
         if not names:
@@ -411,7 +434,7 @@ class OrganizationController(Controller):
         invitation = await invitation_repo.get_invitation(db, body.invitation_id)
         if invitation is None:
             raise ba_error(400, "INVITATION_NOT_FOUND")
-        membership = await _membership_or(db, invitation.organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, invitation.organization_id, caller, 400, "MEMBER_NOT_FOUND")
         org_repo.require_role(membership, MemberRole.ADMIN)  # Better Auth: not the inviter as such
         canceled = await invitation_repo.cancel_invitation(db, membership, invitation.id)
         return reply(request, invitation_out(canceled))
@@ -510,15 +533,7 @@ class OrganizationController(Controller):
     async def list_members(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ListMembersQuery)
         caller = await require_caller(request)
-        organization_id = active_organization(caller, params.organization_id)
-        if slug := given(params.organization_slug):
-            found = await org_repo.find_organization(db, slug=slug)
-            if found is None:
-                raise ba_error(400, "ORGANIZATION_NOT_FOUND")
-            organization_id = found.id
-        if not organization_id:
-            raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership_or(db, organization_id, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
+        membership = await _queried_membership(db, caller, params.organization_id, params.organization_slug)
         where = None
         if field := given(params.filter_field):
             operator = params.filter_operator if isinstance(params.filter_operator, str) else "eq"
@@ -546,7 +561,7 @@ class OrganizationController(Controller):
         organization_id = caller.session.active_organization_id
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
         return reply(request, member_with_user_out(membership.member, caller.user))
 
     @ba_get(
@@ -559,15 +574,8 @@ class OrganizationController(Controller):
     async def get_active_member_role(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
         params = query(request, ActiveMemberRoleQuery)
         caller = await require_caller(request)
-        organization_id = active_organization(caller, params.organization_id)
-        if slug := given(params.organization_slug):
-            found = await org_repo.find_organization(db, slug=slug)
-            if found is None:
-                raise ba_error(400, "ORGANIZATION_NOT_FOUND")
-            organization_id = found.id
-        if not organization_id:
-            raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership_or(db, organization_id, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
+        membership = await _queried_membership(db, caller, params.organization_id, params.organization_slug)
+        organization_id = membership.organization.id
         user_id = given(params.user_id)
         if user_id is None:
             return reply(request, RoleOut(role=membership.member.role))
@@ -595,7 +603,7 @@ class OrganizationController(Controller):
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
         target = await org_repo.find_member(db, body.member_id)
         if target is None:
             raise ba_error(400, "MEMBER_NOT_FOUND")
@@ -624,7 +632,7 @@ class OrganizationController(Controller):
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, organization_id, caller, 400, "MEMBER_NOT_FOUND")
         key = body.member_id_or_email
         if "@" in key:
             target = await org_repo.find_member_by_email(db, organization_id, key)
@@ -656,7 +664,7 @@ class OrganizationController(Controller):
     ) -> Response[bytes]:
         body = payload(request, data, LeaveOrganizationBody)
         caller = await require_caller(request)
-        membership = await _membership_or(db, body.organization_id, caller, 400, "MEMBER_NOT_FOUND")
+        membership = await membership_or(db, body.organization_id, caller, 400, "MEMBER_NOT_FOUND")
         out = member_with_user_out(membership.member, caller.user)
         await org_repo.leave_organization(db, membership)
         return reply(request, out)

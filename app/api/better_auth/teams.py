@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 
 from app.api.better_auth.errors import BetterAuthError, ba_error
 from app.api.better_auth.mappers import team_member_out, team_out
-from app.api.better_auth.organization import active_organization, given
+from app.api.better_auth.organization import active_organization, given, membership_or
 from app.api.better_auth.responses import reply, set_session_cookie
 from app.api.better_auth.routes import ba_get, ba_post
 from app.api.better_auth.session import find_caller, require_caller
@@ -41,13 +41,6 @@ from app.repositories.pagination import MAX_LIMIT
 __all__ = ("TeamController",)
 
 
-async def _membership(db: DB, organization_id: str, caller: Authenticated, status: int, code: str) -> Membership:
-    membership = await org_repo.find_membership(db, organization_id, caller.user.id)
-    if membership is None:
-        raise ba_error(status, code)
-    return membership
-
-
 class TeamController(Controller):
     path = "/organization"
     tags = ["better-auth: teams"]
@@ -68,7 +61,7 @@ class TeamController(Controller):
         organization_id = active_organization(caller, body.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership(
+        membership = await membership_or(
             db, organization_id, caller, 403, "YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION"
         )
         team = await team_repo.create_team(db, membership, body.name)
@@ -87,7 +80,7 @@ class TeamController(Controller):
         organization_id = active_organization(caller, params.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership(
+        membership = await membership_or(
             db, organization_id, caller, 403, "YOU_ARE_NOT_ALLOWED_TO_ACCESS_THIS_ORGANIZATION"
         )
         page = await team_repo.list_teams(db, membership, limit=MAX_LIMIT, cursor=None)
@@ -108,7 +101,7 @@ class TeamController(Controller):
         organization_id = active_organization(caller, body.data.organization_id)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership(db, organization_id, caller, 403, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM")
+        membership = await membership_or(db, organization_id, caller, 403, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM")
         org_repo.require_role(membership, MemberRole.ADMIN)
         if await team_repo.find_team(db, body.team_id, organization_id) is None:
             raise ba_error(400, "TEAM_NOT_FOUND")
@@ -196,7 +189,7 @@ class TeamController(Controller):
         if target != caller.user.id:
             if not organization_id:
                 raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-            membership = await _membership(
+            membership = await membership_or(
                 db, organization_id, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION"
             )
             if not is_at_least(membership.member.role, MemberRole.ADMIN):
@@ -205,7 +198,7 @@ class TeamController(Controller):
                 raise ba_error(400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
             teams = await team_repo.list_user_teams(db, target, organization_id=organization_id)
         elif explicit:
-            await _membership(db, explicit, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
+            await membership_or(db, explicit, caller, 403, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
             teams = await team_repo.list_user_teams(db, target, organization_id=explicit)
         else:
             teams = await team_repo.list_user_teams(db, target)
@@ -228,7 +221,7 @@ class TeamController(Controller):
         team = await team_repo.find_team(db, team_id)
         if team is None:
             raise ba_error(400, "TEAM_NOT_FOUND")
-        membership = await _membership(db, team.organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_TEAM")
+        membership = await membership_or(db, team.organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_TEAM")
         if await team_repo.find_team_member(db, team.id, caller.user.id) is None:
             raise ba_error(400, "USER_IS_NOT_A_MEMBER_OF_THE_TEAM")
         page = await team_repo.list_team_members(db, membership, team.id, limit=MAX_LIMIT, cursor=None)
@@ -278,7 +271,7 @@ class TeamController(Controller):
         organization_id = active_organization(caller, given)
         if not organization_id:
             raise ba_error(400, "NO_ACTIVE_ORGANIZATION")
-        membership = await _membership(db, organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
+        membership = await membership_or(db, organization_id, caller, 400, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
         org_repo.require_role(membership, MemberRole.ADMIN)
         return membership
 
