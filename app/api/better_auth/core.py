@@ -171,7 +171,8 @@ class CoreController(Controller):
         ok=BaSessionUser | None,
         errors=(),
     )
-    async def get_session(self, request: Request[Any, Any, Any], db: DB) -> Response[bytes]:
+    async def get_session(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        # No ORM session: the caller is read by the reader, and a sliding refresh opens its own write.
         query(request, GetSessionQuery)
         caller = await find_caller(request)
         return reply(request, session_user_out(caller) if caller else None, headers=NO_STORE)

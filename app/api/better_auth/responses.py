@@ -11,6 +11,7 @@ bearer plugin).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -60,7 +61,12 @@ class CookieNames:
 
 
 def names(settings: Settings) -> CookieNames:
-    secure = settings.secure_cookies
+    return _names(settings.secure_cookies)
+
+
+@cache
+def _names(secure: bool) -> CookieNames:
+    """The cookie names under the ``__Secure-`` prefix or not (built once each: every request asks)."""
     return CookieNames(
         session_token=cookie_name(SESSION_TOKEN, secure=secure),
         session_data=cookie_name(SESSION_DATA, secure=secure),
