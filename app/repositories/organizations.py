@@ -132,6 +132,8 @@ MEMBERS = KeysetRead.of(
     .join_from(Member.__table__, User.__table__, Member.user_id == User.id)
     .where(Member.organization_id == bindparam("organization_id")),
     Keyset(Member.created_at, Member.id),
+    # Every member has its user (a foreign key that cascades), so the members alone give the total.
+    rows=select(Member.__table__.c.id).where(Member.organization_id == bindparam("organization_id")),
 )
 
 

@@ -122,8 +122,11 @@ class KeysetRead:
     id_index: int
 
     @classmethod
-    def of(cls, base: Select[Any], keyset: Keyset) -> KeysetRead:
-        """``base`` selects (and filters) the columns of one page row, including the keyset's two."""
+    def of(cls, base: Select[Any], keyset: Keyset, *, rows: Select[Any] | None = None) -> KeysetRead:
+        """``base`` selects (and filters) the columns of one page row, including the keyset's two.
+
+        ``rows``, when given, selects the same rows more cheaply for the total (no joined columns:
+        counting 10,000 members need not look up 10,000 users)."""
         columns = list(base.selected_columns)
         sort_column, id_column = keyset.sort.property.columns[0], keyset.id.property.columns[0]
         limited = base.order_by(*keyset.order_by()).limit(bindparam("limit", type_=Integer))
@@ -134,7 +137,7 @@ class KeysetRead:
             keyset=keyset,
             first=limited,
             after=after,
-            count=select(func.count()).select_from(base.subquery()),
+            count=select(func.count()).select_from((base if rows is None else rows).subquery()),
             sort_index=next(n for n, column in enumerate(columns) if column is sort_column),
             id_index=next(n for n, column in enumerate(columns) if column is id_column),
         )
