@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, TypeVar
 from dotenv import load_dotenv
 
 from app.domain.origins import origin_of
+from app.domain.rules import split_list
 
 __all__ = (
     "DEFAULT_SECRET",
@@ -107,7 +108,7 @@ def _flag(name: str, raw: str) -> bool:
 
 
 def _list(name: str, raw: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in raw.split(",") if item.strip())
+    return tuple(split_list(raw))
 
 
 def _port_or_none(name: str, raw: str) -> int | None:

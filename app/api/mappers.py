@@ -27,6 +27,7 @@ from app.db.models import (
     UserSession,
 )
 from app.domain.records import MemberRecord, OrganizationRecord, SessionRecord, UserRecord
+from app.domain.rules import split_list
 from app.domain.schemas.base import Page
 from app.domain.schemas.orgs import (
     InvitationOut,
@@ -64,10 +65,6 @@ M = TypeVar("M")
 S = TypeVar("S")
 
 
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
 def user_out(user: User | UserRecord) -> UserOut:
     # banned is nullable in the table; ban_expires may hold an Instant (set from a request)
     return UserOut(
@@ -103,7 +100,7 @@ def account_out(account: Account) -> AccountOut:
         id=account.id,
         provider_id=account.provider_id,
         account_id=account.account_id,
-        scopes=_split(account.scope),
+        scopes=split_list(account.scope),
         access_token_expires_at=account.access_token_expires_at,
         refresh_token_expires_at=account.refresh_token_expires_at,
         created_at=account.created_at,
@@ -118,7 +115,7 @@ def passkey_out(passkey: Passkey) -> PasskeyOut:
         name=passkey.name,
         device_type=passkey.device_type,
         backed_up=bool(passkey.backed_up),
-        transports=_split(passkey.transports),
+        transports=split_list(passkey.transports),
         aaguid=passkey.aaguid,
         created_at=passkey.created_at,
     )

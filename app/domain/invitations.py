@@ -16,7 +16,7 @@ from enum import StrEnum
 from app.domain.enums import InvitationStatus, MemberRole
 from app.domain.errors import ConflictError, ExpiredError, InvalidStateError, PermissionDeniedError
 from app.domain.organizations import check_role, is_owner
-from app.domain.rules import INVITATION_LIFETIME
+from app.domain.rules import INVITATION_LIFETIME, user_has_role
 
 __all__ = (
     "TRANSITIONS",
@@ -93,7 +93,7 @@ def check_transition(
 
 def invites_owner(stored_role: str | None) -> bool:
     """Whether an invitation's stored role (roles joined with ``,``) includes ``owner``."""
-    return MemberRole.OWNER.value in (stored_role or "").split(",")
+    return user_has_role(stored_role, MemberRole.OWNER.value)
 
 
 def check_invited_roles(actor_role: str | None, roles: Sequence[MemberRole]) -> None:

@@ -9,6 +9,7 @@ A member's role may hold several roles joined with ``,``; the highest counts.
 from __future__ import annotations
 
 from app.domain.enums import MemberRole
+from app.domain.rules import split_list
 
 __all__ = ("ADMIN_STATEMENTS", "effective_role", "has_admin_permissions", "is_at_least")
 
@@ -16,7 +17,7 @@ _RANK = {MemberRole.MEMBER: 0, MemberRole.ADMIN: 1, MemberRole.OWNER: 2}
 
 
 def effective_role(stored: str | None) -> MemberRole:
-    roles = [MemberRole(part.strip()) for part in (stored or "").split(",") if part.strip() in _RANK]
+    roles = [MemberRole(part) for part in split_list(stored) if part in _RANK]
     return max(roles, key=_RANK.__getitem__, default=MemberRole.MEMBER)
 
 
@@ -50,8 +51,8 @@ ADMIN_STATEMENTS: dict[str, dict[str, frozenset[str]]] = {
 
 def has_admin_permissions(stored_role: str | None, permissions: dict[str, list[str]]) -> bool:
     """Whether one of the user's global roles (``"admin,user"``) grants every requested action."""
-    for role in (stored_role or "user").split(","):
-        statements = ADMIN_STATEMENTS.get(role.strip())
+    for role in split_list(stored_role or "user"):
+        statements = ADMIN_STATEMENTS.get(role)
         if statements is not None and all(
             resource in statements and set(actions) <= statements[resource] for resource, actions in permissions.items()
         ):

@@ -17,6 +17,7 @@ __all__ = (
     "is_valid_locale",
     "normalize_email",
     "session_needs_refresh",
+    "split_list",
     "user_has_role",
 )
 
@@ -79,9 +80,15 @@ def is_ban_active(banned: bool | None, ban_expires: datetime | None, now: dateti
     return bool(banned) and (ban_expires is None or ban_expires > now)
 
 
+def split_list(value: str | None) -> list[str]:
+    """The items of a column Better Auth stores as a comma-joined list (roles, team ids, scopes,
+    transports): trimmed, empty ones dropped."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
 def user_has_role(stored: str | None, role: str) -> bool:
     """Better Auth stores several roles comma-separated (``"admin,user"``)."""
-    return stored is not None and role in {part.strip() for part in stored.split(",")}
+    return role in split_list(stored)
 
 
 def session_needs_refresh(expires_at: datetime, updated_at: datetime, now: datetime) -> bool:

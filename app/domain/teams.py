@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from app.domain.errors import ConflictError
+from app.domain.rules import split_list
 
 __all__ = ("check_not_last_team", "join_team_ids", "membership_key", "split_team_ids")
 
@@ -21,7 +22,7 @@ def membership_key(team_id: str, user_id: str) -> str:
 
 def split_team_ids(value: str | None) -> list[str]:
     """``invitation.teamId`` holds one or more team ids joined with ``,``."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    return split_list(value)
 
 
 def join_team_ids(team_ids: list[str]) -> str | None:

@@ -18,7 +18,7 @@ from app.api.auth import client_info
 from app.api.better_auth.core import check_password_length
 from app.api.better_auth.errors import BetterAuthError, ba_error
 from app.api.better_auth.mappers import session_out, session_user_out, user_out
-from app.api.better_auth.organization import query_text
+from app.api.better_auth.organization import parse_roles, query_text
 from app.api.better_auth.responses import (
     clear_admin_cookie,
     clear_session_cookies,
@@ -68,9 +68,8 @@ DEFAULT_BAN_REASON = "No reason"
 
 def _roles(role: str | list[str]) -> list[UserRole]:
     """Global roles, named like Better Auth's ``["admin", "user"]``; an unknown one is refused."""
-    names_ = role if isinstance(role, list) else [role]
     try:
-        return [UserRole(name.strip()) for value in names_ for name in value.split(",") if name.strip()]
+        return [UserRole(name) for name in parse_roles(role)]
     except ValueError:
         raise ba_error(400, "YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE") from None
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from msgspec import UNSET
 
+from app.domain.rules import split_list
 from app.domain.schemas.ba_core import BaAccount, BaSession, BaSessionUser, BaUser
 from app.domain.schemas.ba_organization import (
     BaFullOrganization,
@@ -165,7 +166,7 @@ def session_user_out(caller: CallerLike) -> BaSessionUser:
 
 
 def account_out(account: AccountRow) -> BaAccount:
-    scopes = [part.strip() for part in (account.scope or "").split(",") if part.strip()]
+    scopes = split_list(account.scope)
     return BaAccount(
         id=account.id,
         provider_id=account.provider_id,

@@ -30,7 +30,7 @@ from app.domain.enums import InvitationStatus, MemberRole, SortDirection
 from app.domain.instants import utcnow
 from app.domain.invitations import OnPending
 from app.domain.permissions import is_at_least
-from app.domain.rules import is_invitee, is_valid_email
+from app.domain.rules import is_invitee, is_valid_email, split_list
 from app.domain.schemas.ba_core import StatusOut
 from app.domain.schemas.ba_organization import (
     AcceptedInvitationOut,
@@ -108,7 +108,7 @@ def active_organization(caller: Authenticated, value: object) -> str | None:
 def parse_roles(role: str | list[str]) -> list[str]:
     """Better Auth's ``parseRoleList``: ``"admin, member"`` or ``["admin", " member"]`` → names."""
     parts = role if isinstance(role, list) else [role]
-    return [name.strip() for part in parts for name in part.split(",") if name.strip()]
+    return [name for part in parts for name in split_list(part)]
 
 
 def known_roles(names: list[str], *, with_code: bool) -> list[MemberRole]:
